@@ -36,7 +36,9 @@ def settings_to_env(prefix: str, settings: BaseModel) -> dict[str, str]:
                         json.dumps(subvalue) if isinstance(subvalue, list | dict) else str(subvalue)
                     )
         elif value is not None:
-            env[f"{prefix}{key.upper()}"] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            env[f"{prefix}{key.upper()}"] = (
+                json.dumps(value) if isinstance(value, list | dict) else str(value)
+            )
     return env
 
 

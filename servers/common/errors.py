@@ -1,9 +1,9 @@
 """The failures a backend can report; tools turn them into ``isError`` results that say what failed.
 
-    BackendError
-    ├── BackendUnavailable   connection refused, reset, DNS, TLS
-    ├── BackendTimeout       a deadline passed
-    └── BackendBadResponse   status >= 400 or a payload of the wrong shape
+BackendError
+├── BackendUnavailable   connection refused, reset, DNS, TLS
+├── BackendTimeout       a deadline passed
+└── BackendBadResponse   status >= 400 or a payload of the wrong shape
 """
 
 from __future__ import annotations

@@ -47,7 +47,9 @@ async def probe_backend(check: BackendCheck, timeout_s: float) -> BackendStatus:
     except Exception as exc:  # a health probe reports every failure instead of raising it
         error = f"{type(exc).__name__}: {exc}"
     latency_ms = (time.perf_counter() - started) * 1000
-    return BackendStatus(name=check.name, kind=check.kind, ok=error is None, latency_ms=latency_ms, error=error)
+    return BackendStatus(
+        name=check.name, kind=check.kind, ok=error is None, latency_ms=latency_ms, error=error
+    )
 
 
 async def check_health(server_name: str, checks: Sequence[BackendCheck], timeout_s: float) -> HealthReport:
