@@ -1,7 +1,8 @@
 """Mongo cache of weather API answers, each kept for ``ttl_s`` seconds.
 
 Freshness is decided here against an injected clock (so tests move time instead of sleeping);
-a TTL index on ``expires_at`` lets a real Mongo also delete stale entries on its own. The cache is
+a TTL index on ``expires_at`` — always wall-clock time, since that is what Mongo's reaper compares
+against — lets Mongo also delete stale entries on its own. The cache is
 best effort: when Mongo fails, a read is a miss and a write is skipped (logged), so a broken cache
 slows the server down but never fails a call that the weather API can answer.
 """
@@ -56,7 +57,7 @@ class WeatherCache:
             "value": value,
             "stored_at_s": now,
             "expires_at_s": expires,
-            "expires_at": datetime.fromtimestamp(expires, UTC),
+            "expires_at": datetime.fromtimestamp(time.time() + self.ttl_s, UTC),
         }
         try:
             await self.collection.replace_one({"_id": key}, document, upsert=True)
