@@ -1,11 +1,13 @@
 """The observations this server obtained from the weather API, recorded in Mongo for ``get_history``.
 
 One document per (place coordinates, observation time): asking again for the same reading — say
-after the cache expired but before the API published a new one — does not duplicate it.
+after the cache expired but before the API published a new one — does not duplicate it. Newest
+first means by record time, then by insertion order for records made at the same instant.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,12 +26,14 @@ class ObservationLog:
     def __init__(self, collection: Any, clock: Clock = time.time) -> None:
         self.collection = collection
         self.clock = clock
+        self.sequence = itertools.count()
 
     async def record(self, observation: Observation) -> None:
         key = f"{observation.latitude:.4f},{observation.longitude:.4f}@{observation.observed_at}"
         document = observation.model_dump() | {
             "place_key": observation.place.casefold(),
             "recorded_at_s": self.clock(),
+            "sequence": next(self.sequence),
         }
         try:
             await self.collection.replace_one({"_id": key}, document, upsert=True)
@@ -39,7 +43,7 @@ class ObservationLog:
     async def recent(self, place: str | None, limit: int) -> list[Observation]:
         query: dict[str, Any] = {} if place is None else {"place_key": place.strip().casefold()}
         try:
-            order = [("recorded_at_s", -1), ("observed_at", -1)]
+            order = [("recorded_at_s", -1), ("sequence", -1)]
             cursor = self.collection.find(query).sort(order).limit(limit)
             documents = await cursor.to_list(length=limit)
         except Exception as exc:
