@@ -166,7 +166,7 @@ class RetryPolicy:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential_jitter(
-                initial=self.settings.initial_backoff_s,
+                multiplier=self.settings.initial_backoff_s,
                 max=self.settings.max_backoff_s,
                 jitter=self.settings.jitter_s,
             ),
