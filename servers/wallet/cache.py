@@ -12,29 +12,17 @@ Redis failures become :class:`~servers.wallet.errors.WalletBackendDown` (``redis
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
-
-from servers.wallet.errors import WalletBackendDown
-
-T = TypeVar("T")
-
-
-async def redis_call(awaitable: Awaitable[T]) -> T:
-    try:
-        return await awaitable
-    except (RedisError, OSError) as exc:
-        raise WalletBackendDown("redis", f"{type(exc).__name__}: {exc}") from exc
+from servers.wallet.redis_gate import RedisGate
 
 
 class BalanceCache:
     """Cached balances in Redis; ``None`` means "not cached", never "zero"."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, ttl_s: int) -> None:
-        self.redis = redis
+    def __init__(self, gate: RedisGate, prefix: str, ttl_s: int) -> None:
+        self.gate = gate
+        self.redis = gate.redis
         self.key_prefix = f"{prefix}balance:"
         self.ttl_s = ttl_s
 
@@ -42,29 +30,34 @@ class BalanceCache:
         return f"{self.key_prefix}{account}"
 
     async def get(self, account: str) -> int | None:
-        value = await redis_call(self.redis.get(self.key(account)))
+        value = await self.gate.call(lambda: self.redis.get(self.key(account)))
         return None if value is None else int(value)
 
     async def forget(self, *accounts: str) -> None:
-        await redis_call(self.redis.delete(*(self.key(account) for account in accounts)))
+        await self.gate.call(lambda: self.redis.delete(*(self.key(account) for account in accounts)))
 
     async def remember(self, balances: Mapping[str, int]) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for account, balance in balances.items():
-                pipe.set(self.key(account), str(balance), ex=self.ttl_s)
-            await redis_call(pipe.execute())
+        async def set_all() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for account, balance in balances.items():
+                    pipe.set(self.key(account), str(balance), ex=self.ttl_s)
+                await pipe.execute()
+
+        await self.gate.call(set_all)
 
     async def all_cached(self) -> dict[str, int]:
         """Every cached balance (for audits)."""
-        cached: dict[str, int] = {}
-        keys = [key async for key in self.redis.scan_iter(match=f"{self.key_prefix}*", count=500)]
-        if not keys:
-            return cached
-        values = await redis_call(self.redis.mget(keys))
-        for key, value in zip(keys, values, strict=True):
-            if value is not None:
-                cached[str(key)[len(self.key_prefix) :]] = int(value)
-        return cached
+
+        async def scan() -> dict[str, int]:
+            keys = [key async for key in self.redis.scan_iter(match=f"{self.key_prefix}*", count=500)]
+            values = await self.redis.mget(keys) if keys else []
+            return {
+                str(key)[len(self.key_prefix) :]: int(value)
+                for key, value in zip(keys, values, strict=True)
+                if value is not None
+            }
+
+        return await self.gate.call(scan)
 
     async def ping(self) -> None:
-        await redis_call(self.redis.ping())
+        await self.gate.call(self.redis.ping)

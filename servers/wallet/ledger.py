@@ -11,6 +11,10 @@ Balances are not stored: an account's balance is the sum of its legs (an aggrega
 exists iff it has at least one leg. Redis only caches that sum (see :mod:`servers.wallet.cache`).
 Entries are never updated or deleted. The ``_id`` (an ObjectId made here) orders entries for paging.
 
+Each ledger has an identity (a random id stored once, in ``<collection>_meta``); Redis keys are
+namespaced by it, so a fresh embedded ledger never meets the cached balances of an earlier one that
+shared the same real Redis, while replicas on one real Mongo share one namespace.
+
 Every PyMongo failure leaves this module as :class:`~servers.wallet.errors.WalletBackendDown`.
 """
 
@@ -20,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from uuid import uuid4
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -100,8 +105,19 @@ async def mongo_call(awaitable: Awaitable[T]) -> T:
 class Ledger:
     """Append and query ledger entries in one Mongo collection (motor or mongomock-motor)."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, meta_collection: Any) -> None:
         self.collection = collection
+        self.meta_collection = meta_collection
+
+    async def identity(self) -> str:
+        """This ledger's id, created on first use (concurrent first uses agree: upsert + read back)."""
+        await mongo_call(
+            self.meta_collection.update_one(
+                {"_id": "ledger"}, {"$setOnInsert": {"ledger_id": uuid4().hex}}, upsert=True
+            )
+        )
+        doc = await mongo_call(self.meta_collection.find_one({"_id": "ledger"}))
+        return str(doc["ledger_id"])
 
     async def ensure_indexes(self) -> None:
         await mongo_call(self.collection.create_index("idempotency_key", unique=True))

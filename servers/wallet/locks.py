@@ -19,12 +19,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
-import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock as RedisLock
-from redis.exceptions import LockError, RedisError
 
-from servers.wallet.cache import redis_call
-from servers.wallet.errors import WalletBusy
+from servers.wallet.errors import WalletBackendDown, WalletBusy
+from servers.wallet.redis_gate import RedisGate
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +38,8 @@ class LocalLock:
 class AccountLocks:
     """Hold a set of accounts exclusively, across tasks and processes."""
 
-    def __init__(
-        self, redis: aioredis.Redis, prefix: str, ttl_s: float, wait_s: float, poll_s: float
-    ) -> None:
-        self.redis = redis
+    def __init__(self, gate: RedisGate, prefix: str, ttl_s: float, wait_s: float, poll_s: float) -> None:
+        self.gate = gate
         self.key_prefix = f"{prefix}lock:"
         self.ttl_s = ttl_s
         self.wait_s = wait_s
@@ -86,7 +82,7 @@ class AccountLocks:
     @asynccontextmanager
     async def hold_redis(self, account: str, deadline: float) -> AsyncIterator[None]:
         lock = RedisLock(
-            self.redis,
+            self.gate.redis,
             f"{self.key_prefix}{account}",
             timeout=self.ttl_s,
             sleep=self.poll_s,
@@ -94,15 +90,15 @@ class AccountLocks:
             blocking_timeout=max(self.remaining(deadline), 0.001),
             thread_local=False,
         )
-        if not await redis_call(lock.acquire()):
+        if not await self.gate.call(lock.acquire):
             raise WalletBusy(account, self.wait_s)
         try:
             yield
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT_S):
                 try:
-                    await lock.release()
-                except (LockError, RedisError, OSError) as exc:
+                    await self.gate.call(lock.release)
+                except WalletBackendDown as exc:  # not owned any more, or Redis gone: the TTL frees it
                     log.warning(
                         "lock on %r not released (%s); it expires after %g s", account, exc, self.ttl_s
                     )

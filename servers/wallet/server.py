@@ -37,6 +37,7 @@ from servers.wallet.models import (
     TransferResult,
 )
 from servers.wallet.operations import Wallet
+from servers.wallet.redis_gate import RedisGate
 from servers.wallet.settings import WalletSettings
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=False)
@@ -58,13 +59,13 @@ def refusals_as_tool_errors() -> Iterator[None]:
 async def open_wallet(settings: WalletSettings) -> AsyncIterator[Wallet]:
     """Connect Mongo and Redis, ensure the ledger's indexes, and yield the wallet."""
     async with open_mongo(settings.mongo) as db, open_redis(settings.redis) as redis:
-        ledger = Ledger(db[settings.ledger_collection])
+        ledger = Ledger(db[settings.ledger_collection], db[f"{settings.ledger_collection}_meta"])
         with refusals_as_tool_errors():
             await ledger.ensure_indexes()
-        cache = BalanceCache(redis, settings.redis_prefix, settings.cache_ttl_s)
-        locks = AccountLocks(
-            redis, settings.redis_prefix, settings.lock_ttl_s, settings.lock_wait_s, settings.lock_poll_s
-        )
+            prefix = f"{settings.redis_prefix}{await ledger.identity()}:"
+        gate = RedisGate(redis, settings.redis_max_concurrency)
+        cache = BalanceCache(gate, prefix, settings.cache_ttl_s)
+        locks = AccountLocks(gate, prefix, settings.lock_ttl_s, settings.lock_wait_s, settings.lock_poll_s)
         yield Wallet(ledger, cache, locks, settings)
 
 

@@ -19,8 +19,11 @@ class WalletSettings(ServerSettings):
     model_config = SettingsConfigDict(env_prefix="MCPH_WALLET_", env_nested_delimiter="__", extra="ignore")
 
     ledger_collection: str = Field(default="wallet_ledger", min_length=1)
-    redis_prefix: str = Field(default="wallet:", description="namespace of every Redis key the wallet uses")
+    redis_prefix: str = Field(default="wallet:", description="Redis key namespace (then the ledger id)")
     max_balance: int = Field(default=10**18, ge=1, description="largest balance an account may reach")
+    redis_max_concurrency: int = Field(
+        default=64, ge=1, description="Redis commands in flight at once (keep below the pool's 100)"
+    )
     cache_ttl_s: int = Field(default=3600, ge=1, description="how long an idle cached balance lives")
     lock_ttl_s: float = Field(default=10.0, gt=0, description="a crashed holder's lock expires after this")
     lock_wait_s: float = Field(default=5.0, gt=0, description="wait this long for a busy account, then fail")
