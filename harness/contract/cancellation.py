@@ -1,0 +1,146 @@
+"""Cancellation and progress (2025-11-25): a cancelled in-flight request ends promptly and the
+server keeps serving; a cancellation for an unknown request is ignored; progress notifications
+carry the request's token, increase, and stop once the response is sent.
+
+Stopping a request is only observable on a tool that runs long: name one with
+``ContractSettings.long_tool`` (``--long-tool``); without it that check is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+
+from harness.contract.argument_examples import first_valid
+from harness.contract.context import CheckContext
+from harness.contract.outcomes import CheckSkipped, expect
+from harness.contract.registry import LEGACY_ONLY, check
+from harness.contract.session import McpSession
+from harness.contract.wire import Reply
+
+CANCEL_RESEND_S = 0.1
+
+
+@check(
+    "cancel.unknown-request-ignored",
+    title="a cancellation for an unknown request is ignored",
+    clause="utilities/cancellation: invalid cancellation notifications SHOULD be ignored",
+    severity="SHOULD",
+    versions=LEGACY_ONLY,
+)
+async def unknown_request_ignored(ctx: CheckContext) -> None:
+    session = await ctx.session()
+    reply = await session.notify(
+        "notifications/cancelled", {"requestId": "never-sent-4711", "reason": "contract"}
+    )
+    expect(
+        reply.status is None or reply.status < 300, "acknowledged (202) or silently ignored", reply.describe()
+    )
+    alive, account = await session.alive()
+    expect(alive, "the server still serving", account)
+
+
+@check(
+    "cancel.in-flight-stops",
+    title="a cancelled in-flight request ends promptly and the server keeps serving",
+    clause=(
+        "utilities/cancellation: receivers SHOULD stop processing a cancelled request;"
+        " races handled gracefully"
+    ),
+    severity="SHOULD",
+    versions=LEGACY_ONLY,
+)
+async def in_flight_stops(ctx: CheckContext) -> None:
+    if not ctx.settings.long_tool:
+        raise CheckSkipped("needs a long-running tool: set long_tool (--long-tool NAME)")
+    session = await ctx.fresh_session() if ctx.is_http else await ctx.session()
+    rid = f"cancel-me-{session.next_id()}"
+    params = {"name": ctx.settings.long_tool, "arguments": ctx.settings.long_tool_arguments}
+    finished = anyio.Event()
+    outcome: list[Reply] = []
+
+    async def call() -> None:
+        _, reply = await session.request(
+            "tools/call", params, request_id=rid, timeout_s=ctx.settings.check_timeout_s
+        )
+        outcome.append(reply)
+        finished.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call)
+        with anyio.move_on_after(ctx.settings.cancel_grace_s):
+            while not finished.is_set():  # resend: a cancel that overtakes its request is ignored by design
+                await session.notify(
+                    "notifications/cancelled", {"requestId": rid, "reason": "contract check"}
+                )
+                with anyio.move_on_after(CANCEL_RESEND_S):
+                    await finished.wait()
+        if not finished.is_set():
+            tg.cancel_scope.cancel()
+    expect(
+        finished.is_set(),
+        f"the cancelled call to end within {ctx.settings.cancel_grace_s:g} s",
+        "it was still running",
+    )
+    if ctx.is_http:
+        expect(
+            outcome[0].status is not None and outcome[0].status < 500, "no HTTP 5xx", outcome[0].describe()
+        )
+    alive, account = await session.alive()
+    expect(alive, "the server still serving after the cancellation", account)
+
+
+@check(
+    "progress.token",
+    title="progress notifications carry the token, increase, and stop with the response",
+    clause="utilities/progress: notifications MUST reference the given token; progress MUST increase",
+    severity="MUST",
+    versions=LEGACY_ONLY,
+)
+async def progress_token(ctx: CheckContext) -> None:
+    session = await ctx.session()
+    observed = 0
+    for tool in await ctx.callable_tools():
+        arguments = first_valid(tool.get("inputSchema") or {}, ctx.settings.fuzz_seed)
+        token = f"progress-{tool['name']}"
+        params: dict[str, Any] = {
+            "name": tool["name"],
+            "arguments": arguments or {},
+            "_meta": {"progressToken": token},
+        }
+        _rid, reply = await session.request("tools/call", params)
+        notes = progress_notes(session, reply)
+        observed += len(notes)
+        verify_progress(str(tool["name"]), token, notes)
+    if not observed:
+        raise CheckSkipped("no tool reported progress (with JSON responses a server may send none)")
+
+
+def progress_notes(session: McpSession, reply: Reply) -> list[dict[str, Any]]:
+    notes = reply.notifications("notifications/progress")
+    if not session.is_http:
+        late = [m for m in session.wire.drain() if isinstance(m, dict)]  # type: ignore[union-attr]
+        notes += [m for m in late if m.get("method") == "notifications/progress"]
+        if late:
+            notes.append({"__after_response__": True})
+    return notes
+
+
+def verify_progress(tool: str, token: str, notes: list[dict[str, Any]]) -> None:
+    expect(
+        not any(n.get("__after_response__") for n in notes),
+        f"{tool}: no progress after the response",
+        "progress arrived after the result",
+    )
+    last: float | None = None
+    for note in notes:
+        if note.get("__after_response__"):
+            continue
+        params = note.get("params") or {}
+        expect(params.get("progressToken") == token, f"{tool}: token {token!r}", json.dumps(params)[:200])
+        value = params.get("progress")
+        expect(isinstance(value, int | float), f"{tool}: numeric progress", json.dumps(params)[:200])
+        expect(last is None or value > last, f"{tool}: increasing progress", f"{last} then {value}")
+        last = value

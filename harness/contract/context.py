@@ -1,0 +1,131 @@
+"""What a check gets: the target, the protocol version, settings, and sessions opened on demand.
+
+One :class:`Connector` per (target, version) owns the connections — one httpx pool for HTTP, one
+child process for stdio (restarted if a check killed it) — and closes them when the run ends, in
+the task that opened them. The tool list is fetched once and shared.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+
+from harness.contract.http_wire import HttpWire
+from harness.contract.outcomes import NOT_FOR_STDIO, CheckSkipped
+from harness.contract.session import McpSession, ProtocolFailure
+from harness.contract.settings import ContractSettings
+from harness.contract.stdio_wire import StdioWire
+from harness.contract.target import Target, TargetUnreachable
+
+
+class Connector:
+    """Opens sessions to one target for one protocol version; ``aclose`` ends them all."""
+
+    def __init__(self, target: Target, version: str, settings: ContractSettings) -> None:
+        self.target = target
+        self.version = version
+        self.settings = settings
+        self.stack = AsyncExitStack()
+        self._client: httpx.AsyncClient | None = None
+        self._shared: McpSession | None = None
+        self._stdio_wires: list[StdioWire] = []
+
+    async def __aenter__(self) -> Connector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for wire in self._stdio_wires:
+            await wire.aclose()
+        self._stdio_wires.clear()
+        await self.stack.aclose()
+
+    def http_wire(self) -> HttpWire:
+        if self._client is None:
+            timeout = httpx.Timeout(self.settings.request_timeout_s)
+            self._client = httpx.AsyncClient(timeout=timeout, headers=dict(self.target.extra_headers))
+            self.stack.push_async_callback(self._client.aclose)
+        return HttpWire(self.target.url, self._client, self.settings.request_timeout_s)
+
+    async def new_session(self, opened: bool = True) -> McpSession:
+        if self.target.kind == "http":
+            wire: HttpWire | StdioWire = self.http_wire()
+        else:
+            wire = StdioWire(self.target, self.settings.request_timeout_s)
+            self._stdio_wires.append(wire)
+            await wire.start()
+        session = McpSession(self.version, wire)
+        if opened:
+            await session.open()
+        return session
+
+    async def shared_session(self) -> McpSession:
+        shared = self._shared
+        if shared is not None and isinstance(shared.wire, StdioWire) and not shared.wire.alive:
+            shared = None
+        if shared is None:
+            shared = self._shared = await self.new_session()
+        return shared
+
+
+class CheckContext:
+    """Everything one check may use; created per check, sharing its run's :class:`Connector`."""
+
+    def __init__(self, connector: Connector, tools_cache: dict[str, Any]) -> None:
+        self.connector = connector
+        self.target = connector.target
+        self.version = connector.version
+        self.settings = connector.settings
+        self._tools_cache = tools_cache
+
+    @property
+    def is_http(self) -> bool:
+        return self.target.kind == "http"
+
+    def require_http(self) -> HttpWire:
+        if not self.is_http:
+            raise CheckSkipped(NOT_FOR_STDIO)
+        return self.connector.http_wire()
+
+    async def session(self) -> McpSession:
+        return await self.connector.shared_session()
+
+    async def fresh_session(self, opened: bool = True) -> McpSession:
+        """A session of its own (a new process over stdio); ``opened=False`` skips initialize."""
+        return await self.connector.new_session(opened)
+
+    async def tools(self) -> list[dict[str, Any]]:
+        """Every tool, across all pages (fetched once per run and version)."""
+        if "tools" not in self._tools_cache:
+            session = await self.session()
+            collected: list[dict[str, Any]] = []
+            cursor: str | None = None
+            for _ in range(self.settings.max_pages):
+                params: dict[str, Any] = {} if cursor is None else {"cursor": cursor}
+                try:
+                    result = await session.call("tools/list", params)
+                except ProtocolFailure as exc:
+                    raise CheckSkipped(f"cannot list tools: {exc}") from exc
+                page = result.get("tools")
+                collected.extend(t for t in page or [] if isinstance(t, dict))
+                cursor = result.get("nextCursor")
+                if not isinstance(cursor, str) or not cursor:
+                    break
+            self._tools_cache["tools"] = collected
+        return list(self._tools_cache["tools"])
+
+    async def callable_tools(self) -> list[dict[str, Any]]:
+        skip = set(self.settings.skip_tools)
+        if self.settings.long_tool:
+            skip.add(self.settings.long_tool)
+        tools = [t for t in await self.tools() if t.get("name") not in skip]
+        if not tools:
+            raise CheckSkipped("the server lists no tools to call")
+        return tools
+
+
+__all__ = ["CheckContext", "Connector", "TargetUnreachable"]
