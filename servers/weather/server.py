@@ -60,8 +60,8 @@ Longitude = Annotated[float | None, Field(ge=-180, le=180, description="Longitud
 Days = Annotated[int, Field(ge=1, le=MAX_FORECAST_DAYS, description="Number of days, 1..16.")]
 HistoryLimit = Annotated[int, Field(ge=1, le=MAX_HISTORY, description="Most observations to return, 1..100.")]
 
-LOOKUP = ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=True)
-LOCAL_READ = ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=False)
+LOOKUP = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
+LOCAL_READ = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
 class WeatherService:

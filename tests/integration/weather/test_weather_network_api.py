@@ -8,18 +8,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import httpx
 import pytest
+from mcp.types import TextContent
 
 from harness.fakes.weather_api import create_weather_api
 from harness.launch.connect import ClientTransport, connect_server
 from servers.common.asgi_serving import serve_asgi
+from servers.common.settings import HttpClientSettings
 from servers.weather.server import WEATHER
 from servers.weather.settings import WeatherSettings
 
 pytestmark = pytest.mark.anyio
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error, f"expected an error, got {result.structured_content}"
+    content = result.content[0]
+    assert isinstance(content, TextContent)
+    return content.text
 
 
 @asynccontextmanager
@@ -32,7 +42,9 @@ async def served_fake_api() -> AsyncIterator[str]:
 async def test_server_reaches_the_api_over_the_network(transport: ClientTransport) -> None:
     with anyio.fail_after(30):
         async with served_fake_api() as api_url, httpx.AsyncClient(base_url=api_url) as admin:
-            settings = WeatherSettings(api_url=api_url, geocoding_url=api_url, http={"total_timeout_s": 2})
+            settings = WeatherSettings(
+                api_url=api_url, geocoding_url=api_url, http=HttpClientSettings(total_timeout_s=2)
+            )
             async with connect_server(WEATHER, settings, transport) as client:
                 weather = await client.call_tool("get_weather", {"city": "Singapore"})
                 again = await client.call_tool("get_weather", {"city": "Singapore"})
@@ -48,7 +60,7 @@ async def test_server_reaches_the_api_over_the_network(transport: ClientTranspor
     assert weather.structured_content["place"]["timezone"] == "Asia/Singapore"
     assert again.structured_content["cached"] is True
     assert stats["requests"] == {"/v1/search": 1, "/v1/forecast": 1}
-    assert failed.is_error and "weather API: HTTP 503" in failed.content[0].text
+    assert "weather API: HTTP 503" in error_text(failed)
     assert health.structured_content["status"] == "degraded"
     assert not recovered.is_error and len(recovered.structured_content["days"]) == 3
 
@@ -56,12 +68,14 @@ async def test_server_reaches_the_api_over_the_network(transport: ClientTranspor
 async def test_unreachable_api_url_is_a_clear_error_and_degraded_health() -> None:
     async with served_fake_api() as api_url:
         pass  # the port is closed again: nothing answers there now
-    settings = WeatherSettings(api_url=api_url, http={"total_timeout_s": 2, "connect_timeout_s": 1})
+    settings = WeatherSettings(
+        api_url=api_url, http=HttpClientSettings(total_timeout_s=2, connect_timeout_s=1)
+    )
     with anyio.fail_after(20):
         async with connect_server(WEATHER, settings, "memory") as client:
             weather = await client.call_tool("get_weather", {"latitude": 1, "longitude": 1})
             health = await client.call_tool("health", {})
-    assert weather.is_error and "weather API: unreachable" in weather.content[0].text
+    assert "weather API: unreachable" in error_text(weather)
     assert health.structured_content["status"] == "degraded"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
+from mcp.types import TextContent
 
 from harness.fakes.weather_api import WeatherApi
 from harness.fixtures.weather import ManualClock
@@ -34,7 +35,9 @@ async def call(client: Client, tool: str, **arguments: Any) -> Any:
 
 def error_text(result: Any) -> str:
     assert result.is_error, f"expected an error, got {result.structured_content}"
-    return result.content[0].text
+    content = result.content[0]
+    assert isinstance(content, TextContent)
+    return content.text
 
 
 async def test_get_weather_by_city_and_by_coordinates(weather_spec: ServerSpec[WeatherSettings]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp.types import TextContent
 
 from harness.launch.connect import ClientTransport, ProtocolMode, connect_server
 from servers.common.runner import ServerSpec
@@ -23,6 +24,13 @@ MATRIX = [
     for transport in ("memory", "http", "stdio")
     for mode in ("auto", "legacy")
 ]
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error, f"expected an error, got {result.structured_content}"
+    content = result.content[0]
+    assert isinstance(content, TextContent)
+    return content.text
 
 
 def require_cli_serving() -> None:
@@ -63,5 +71,5 @@ async def test_every_tool_answers_over_each_transport_and_protocol(
     assert len(results["forecast"].structured_content["days"]) == 2
     assert [o["place"] for o in results["history"].structured_content["observations"]] == ["Cairo"]
     assert results["health"].structured_content["status"] == "ok"
-    assert results["unknown"].is_error and "unknown city 'Atlantis'" in results["unknown"].content[0].text
-    assert results["out_of_range"].is_error and "days" in results["out_of_range"].content[0].text
+    assert "unknown city 'Atlantis'" in error_text(results["unknown"])
+    assert "days" in error_text(results["out_of_range"])

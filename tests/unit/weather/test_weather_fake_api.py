@@ -91,7 +91,7 @@ async def test_forecast_is_deterministic_per_place_and_date() -> None:
 
 
 async def test_southern_summer_is_warmer_than_northern_winter_in_january(weather_api: WeatherApi) -> None:
-    query = {"daily": "temperature_2m_max", "forecast_days": 7}
+    query: dict[str, Any] = {"daily": "temperature_2m_max", "forecast_days": 7}
     async with http_to(weather_api) as http:
         oslo_like = (await http.get("/v1/forecast", params=query | {"latitude": 60, "longitude": 10})).json()
         sydney_like = (
