@@ -36,7 +36,9 @@ WMO_CONDITIONS: dict[int, str] = {
 }
 
 
-def describe_weather_code(code: int) -> str:
+def describe_weather_code(code: int | None) -> str:
+    if code is None:
+        return "unknown (no weather code)"
     return WMO_CONDITIONS.get(code, f"unknown (WMO code {code})")
 
 
@@ -65,11 +67,13 @@ class CurrentWeather(BaseModel):
 
 
 class ForecastDay(BaseModel):
+    """One day of a forecast; a value the weather API did not provide is null."""
+
     date: str
-    temperature_max_c: float
-    temperature_min_c: float
-    precipitation_mm: float
-    weather_code: int
+    temperature_max_c: float | None
+    temperature_min_c: float | None
+    precipitation_mm: float | None
+    weather_code: int | None
     conditions: str
 
 

@@ -54,11 +54,13 @@ class CurrentBlock(BaseModel):
 
 
 class DailyBlock(BaseModel):
+    """Daily columns; Open-Meteo sends null where a model has no value (often the last days)."""
+
     time: list[str]
-    temperature_2m_max: list[float]
-    temperature_2m_min: list[float]
-    precipitation_sum: list[float]
-    weather_code: list[int]
+    temperature_2m_max: list[float | None]
+    temperature_2m_min: list[float | None]
+    precipitation_sum: list[float | None]
+    weather_code: list[int | None]
 
     @model_validator(mode="after")
     def same_lengths(self) -> DailyBlock:

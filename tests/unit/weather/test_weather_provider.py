@@ -150,3 +150,17 @@ async def test_geocoding_goes_to_its_own_url_or_the_api_url(
     async with open_provider(HttpClientSettings(), api_url, geocoding_url) as provider:
         assert str(provider.forecast_client.base_url).rstrip("/") == api_url
         assert str(provider.geocoding_client.base_url).rstrip("/") == expected_geocoding
+
+
+async def test_null_daily_values_from_open_meteo_are_accepted() -> None:
+    daily = {
+        "time": ["2026-01-15"],
+        "temperature_2m_max": [None],
+        "temperature_2m_min": [None],
+        "precipitation_sum": [None],
+        "weather_code": [None],
+    }
+    payload = {"latitude": 1, "longitude": 2, "timezone": "GMT", "daily": daily}
+    async with provider_for(answering(lambda _: httpx.Response(200, json=payload))) as provider:
+        answer = await provider.daily(1, 2, 1)
+    assert answer.daily.temperature_2m_max == [None]
