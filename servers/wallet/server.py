@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
+import redis.asyncio as aioredis
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -55,18 +57,23 @@ def refusals_as_tool_errors() -> Iterator[None]:
         raise ToolError(str(exc)) from exc
 
 
+async def assemble_wallet(db: Any, redis: aioredis.Redis, settings: WalletSettings) -> Wallet:
+    """A wallet over an open Mongo database and Redis client (indexes ensured, keys namespaced)."""
+    ledger = Ledger(db[settings.ledger_collection], db[f"{settings.ledger_collection}_meta"])
+    with refusals_as_tool_errors():
+        await ledger.ensure_indexes()
+        prefix = f"{settings.redis_prefix}{await ledger.identity()}:"
+    gate = RedisGate(redis, settings.redis_max_concurrency)
+    cache = BalanceCache(gate, prefix, settings.cache_ttl_s)
+    locks = AccountLocks(gate, prefix, settings.lock_ttl_s, settings.lock_wait_s, settings.lock_poll_s)
+    return Wallet(ledger, cache, locks, settings)
+
+
 @asynccontextmanager
 async def open_wallet(settings: WalletSettings) -> AsyncIterator[Wallet]:
-    """Connect Mongo and Redis, ensure the ledger's indexes, and yield the wallet."""
+    """Connect Mongo and Redis and yield the wallet; both are closed on exit."""
     async with open_mongo(settings.mongo) as db, open_redis(settings.redis) as redis:
-        ledger = Ledger(db[settings.ledger_collection], db[f"{settings.ledger_collection}_meta"])
-        with refusals_as_tool_errors():
-            await ledger.ensure_indexes()
-            prefix = f"{settings.redis_prefix}{await ledger.identity()}:"
-        gate = RedisGate(redis, settings.redis_max_concurrency)
-        cache = BalanceCache(gate, prefix, settings.cache_ttl_s)
-        locks = AccountLocks(gate, prefix, settings.lock_ttl_s, settings.lock_wait_s, settings.lock_poll_s)
-        yield Wallet(ledger, cache, locks, settings)
+        yield await assemble_wallet(db, redis, settings)
 
 
 def build_wallet_server(wallet: Wallet, settings: WalletSettings) -> MCPServer:
