@@ -180,7 +180,7 @@ async def test_slow_fault_delays_the_answer(weather_api: WeatherApi) -> None:
             response = await http.get("/v1/search", params={"name": "Lima"})
         elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    assert elapsed >= 0.2
+    assert elapsed >= 0.19  # the injected 0.2 s delay (timer granularity aside)
 
 
 async def test_admin_lists_and_deletes_single_faults(weather_api: WeatherApi) -> None:
