@@ -17,7 +17,7 @@ It is exposed over MCP as the read-only ``audit`` tool, so scenario expectations
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, TypeGuard
 
 from servers.wallet.cache import BalanceCache
 from servers.wallet.errors import WalletBackendDown
@@ -27,7 +27,7 @@ from servers.wallet.models import AuditReport
 MAX_REPORTED_VIOLATIONS = 50
 
 
-def is_amount(value: Any) -> bool:
+def is_amount(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -35,6 +35,7 @@ def entry_problems(doc: dict[str, Any]) -> list[str]:
     """What is wrong with one ledger document (empty when it is well formed)."""
     name = f"entry {doc.get('_id')} (key {doc.get('idempotency_key')!r})"
     kind, amount, legs = doc.get("kind"), doc.get("amount"), doc.get("legs")
+    expected: list[tuple[Any, int]]
     request = doc.get("request") or {}
     if not is_amount(amount):
         return [f"{name}: amount {amount!r} is not a positive integer"]
