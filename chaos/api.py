@@ -57,7 +57,8 @@ async def create_proxy(request: Request, collection: ProxyCollection, _: dict[st
     return json_response(proxy.to_json(), 201)
 
 
-def _populate_configs(raw: bytes) -> list[ProxyConfig]:
+def parse_proxy_configs(raw: bytes) -> list[ProxyConfig]:
+    """A populate body (or a ``--config`` file): a JSON array of ``{name, upstream, listen, enabled}``."""
     items = request_body.decode(raw)
     if items is None:
         return []
@@ -76,7 +77,7 @@ def _populate_configs(raw: bytes) -> list[ProxyConfig]:
 
 async def populate(request: Request, collection: ProxyCollection, _: dict[str, str]) -> Response:
     try:
-        configs = _populate_configs(await request.body())
+        configs = parse_proxy_configs(await request.body())
         proxies = await collection.populate(configs)
     except PopulateError as exc:
         made = None if exc.proxies is None else [proxy.to_json() for proxy in exc.proxies]
