@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 
+import anyio
 import httpx2
 
 from client.settings import UpstreamTls
@@ -38,7 +39,7 @@ def leaf_exceptions(error: BaseException) -> list[BaseException]:
     return [error]
 
 
-def describe_failure(error: BaseException) -> str:
+def describe_failure(error: BaseException, over_tls: bool = False) -> str:
     """One line that says why connecting failed, naming TLS problems as such."""
     leaves = leaf_exceptions(error) or [error]
     chain: list[BaseException] = []
@@ -55,6 +56,11 @@ def describe_failure(error: BaseException) -> str:
         text = str(item).lower()
         if "certificate" in text or "tlsv1 alert" in text or "ssl" in text:
             return f"TLS handshake failed ({item}); check the CA and the client certificate"
+    if over_tls and any(isinstance(item, ConnectionResetError | anyio.BrokenResourceError) for item in chain):
+        return (
+            "connection reset right after the TLS handshake: the server refused this client's certificate "
+            "(none presented, or not signed by a CA it trusts)"
+        )
     first = leaves[0]
     message = str(first) or type(first).__name__
     return f"{type(first).__name__}: {message}"

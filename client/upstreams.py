@@ -57,6 +57,7 @@ class Upstream:
         self._on_tools_changed = on_tools_changed
         self._wake = anyio.Event()
         self._rng = rng or random.Random()
+        self._over_tls = bool(settings.url and settings.url.startswith("https://"))
 
     @property
     def connected(self) -> bool:
@@ -84,7 +85,9 @@ class Upstream:
             ) from exc
         except Exception as exc:  # transport failures surface as many types (httpx2, anyio, groups)
             self.request_probe()
-            raise UpstreamUnavailable(f"{self.name!r}: {describe_failure(exc)}", upstream=self.name) from exc
+            raise UpstreamUnavailable(
+                f"{self.name!r}: {describe_failure(exc, self._over_tls)}", upstream=self.name
+            ) from exc
         if result.meta and SERVER_INFO_META in result.meta:  # the caller talks to the client, not to us
             meta = {k: v for k, v in result.meta.items() if k != SERVER_INFO_META}
             result = result.model_copy(update={"meta": meta or None})
@@ -97,7 +100,7 @@ class Upstream:
             try:
                 await self._connect_and_watch()
             except Exception as exc:  # any failure of a session means: reconnect
-                self.last_error = describe_failure(exc)
+                self.last_error = describe_failure(exc, over_tls=self._over_tls)
                 logger.warning("upstream %s down: %s", self.name, self.last_error)
             finally:
                 self._client = None
