@@ -10,6 +10,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
+import anyio
+import anyio.abc
 import httpx
 
 from harness.contract.http_wire import HttpWire
@@ -31,8 +33,10 @@ class Connector:
         self._client: httpx.AsyncClient | None = None
         self._shared: McpSession | None = None
         self._stdio_wires: list[StdioWire] = []
+        self.task_group: anyio.abc.TaskGroup | None = None
 
     async def __aenter__(self) -> Connector:
+        self.task_group = await self.stack.enter_async_context(anyio.create_task_group())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -42,6 +46,8 @@ class Connector:
         for wire in self._stdio_wires:
             await wire.aclose()
         self._stdio_wires.clear()
+        if self.task_group is not None:
+            self.task_group.cancel_scope.cancel()
         await self.stack.aclose()
 
     def http_wire(self) -> HttpWire:
@@ -55,7 +61,9 @@ class Connector:
         if self.target.kind == "http":
             wire: HttpWire | StdioWire = self.http_wire()
         else:
-            wire = StdioWire(self.target, self.settings.request_timeout_s)
+            if self.task_group is None:
+                raise RuntimeError("use the Connector as an async context manager")
+            wire = StdioWire(self.target, self.settings.request_timeout_s, self.task_group)
             self._stdio_wires.append(wire)
             await wire.start()
         session = McpSession(self.version, wire)

@@ -16,7 +16,7 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
-STDIO_GARBAGE_WAIT_S = 1.0
+STDIO_GARBAGE_WAIT_S = 0.5
 
 
 async def send_garbage(ctx: CheckContext, session: McpSession, body: Any, raw: bool) -> Reply:

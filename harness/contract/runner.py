@@ -20,6 +20,7 @@ from harness.contract.registry import Check, select_checks
 from harness.contract.results import CheckResult, ContractReport
 from harness.contract.session import PROTOCOL_VERSIONS, ProtocolFailure
 from harness.contract.settings import ContractSettings
+from harness.contract.stdio_wire import StdioWire
 from harness.contract.target import Target, TargetUnreachable
 
 ResultCallback = Callable[[CheckResult], None]
@@ -74,7 +75,10 @@ async def run_contract(
         async with Connector(target, version, settings) as connector:
             try:
                 with anyio.fail_after(settings.request_timeout_s * 2):
-                    await connector.shared_session()
+                    session = await connector.shared_session()
+                    await session.alive()
+                    if isinstance(session.wire, StdioWire) and not session.wire.alive:
+                        raise TargetUnreachable(f"{target.label} exited: {session.wire.exit_account()}")
             except TimeoutError as exc:
                 raise TargetUnreachable(
                     f"{target.label}: no answer within {settings.request_timeout_s * 2:g} s"

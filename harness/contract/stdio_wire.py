@@ -2,7 +2,9 @@
 
 The process is spawned once per protocol session; a reader task files every stdout line as a
 message, stderr is drained into a bounded tail (so a chatty server never blocks on a full pipe and
-a crash can be explained). Waiting for a response is always bounded by the caller's deadline.
+a crash can be explained). The reader tasks run in the caller's task group (the run's
+:class:`~harness.contract.context.Connector`), so no cancel scope outlives the block that opened it.
+Waiting for a response is always bounded by the caller's deadline.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from harness.contract.wire import JsonRpcId, Reply
 class StdioWire:
     """A running stdio server; ``send`` writes a line, ``await_response`` reads until an id answers."""
 
-    def __init__(self, target: Target, timeout_s: float) -> None:
+    def __init__(self, target: Target, timeout_s: float, task_group: anyio.abc.TaskGroup) -> None:
         self.target = target
         self.timeout_s = timeout_s
         self.process: anyio.abc.Process | None = None
@@ -32,7 +34,7 @@ class StdioWire:
         self.stderr_tail: deque[str] = deque(maxlen=40)
         self.arrived = anyio.Event()
         self.closed = False
-        self._task_group: anyio.abc.TaskGroup | None = None
+        self.task_group = task_group
 
     async def start(self) -> None:
         env = {**os.environ, **(self.target.env or {})}
@@ -40,10 +42,8 @@ class StdioWire:
             self.process = await anyio.open_process(list(self.target.command), env=env, cwd=self.target.cwd)
         except OSError as exc:
             raise TargetUnreachable(f"cannot start {self.target.label!r}: {exc}") from exc
-        self._task_group = anyio.create_task_group()
-        await self._task_group.__aenter__()
-        self._task_group.start_soon(self._read_stdout)
-        self._task_group.start_soon(self._read_stderr)
+        self.task_group.start_soon(self._read_stdout)
+        self.task_group.start_soon(self._read_stderr)
 
     async def _read_stdout(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -129,9 +129,6 @@ class StdioWire:
                 await self.process.wait()
             if self.process.returncode is None:
                 self.process.kill()
-                with anyio.move_on_after(2), anyio.CancelScope(shield=True):
+                with anyio.move_on_after(2, shield=True):
                     await self.process.wait()
-        if self._task_group is not None:
-            self._task_group.cancel_scope.cancel()
-            await self._task_group.__aexit__(None, None, None)
-            self._task_group = None
+            await self.process.aclose()
