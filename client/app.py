@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from client.bodies import BodyNotJsonObject, BodyTooLarge, parse_json_object, read_limited_body
 from client.dispatch import ToolDispatcher
-from client.errors import ClientError, error_body, error_result, retry_after_header
+from client.errors import ClientError, ToolCollision, error_body, error_result, retry_after_header
 from client.metrics import ClientMetrics
 from client.resilience import Clock
 from client.router import RoutedTool, ToolRouter
@@ -245,11 +245,18 @@ def create_client_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        refused: ToolCollision | None = None
         async with pool.running():
             router.rebuild(pool.listings())
-            router.check_collisions()
-            async with manager.run():
-                yield
+            try:
+                router.check_collisions()
+            except ToolCollision as exc:
+                refused = exc  # raised below, outside the supervisors' task group, as itself
+            else:
+                async with manager.run():
+                    yield
+        if refused is not None:
+            raise refused
 
     routes: list[Route] = [Route("/mcp", StreamableHTTPASGIApp(manager)), *build_rest_routes(runtime)]
     app = Starlette(routes=routes, lifespan=lifespan)
