@@ -8,8 +8,8 @@ through :class:`~servers.weather.provider.WeatherProvider`, reuse answers from t
 says which API failed and how).
 
 With ``api_url`` unset the server talks to the embedded fake weather API in-process (through
-``httpx.ASGITransport``, the same client code path as the network); this is the one place the
-servers package reaches into the harness, lazily, for its embedded default.
+``httpx.ASGITransport``, the same client code path as the network); the fake lives in
+:mod:`servers.weather.fake_api` so the server never imports the harness.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def build_weather_server(settings: WeatherSettings, service: WeatherService, db:
 
 def embedded_api_transport(clock: Clock) -> httpx.AsyncBaseTransport:
     """The fake weather API, in-process, for when no ``api_url`` is configured."""
-    from harness.fakes.weather_api import create_weather_api
+    from servers.weather.fake_api import create_weather_api
 
     return httpx.ASGITransport(app=create_weather_api(clock=clock).app)
 

@@ -1,0 +1,258 @@
+"""Launch a whole deployment in this process, on loopback sockets, from a :class:`~harness.topology.Topology`.
+
+Each service gets a free port; each edge resolves to its target's address, or — when the edge is
+proxied — to a fault proxy created for it in the embedded Toxiproxy-compatible collection, so every
+connection the topology names really crosses a socket (and a proxy where asked). Client→server edges
+use mTLS with certificates generated for the run. Everything stops in reverse order on exit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from harness.topology import Edge, Topology
+from servers.common.asgi_serving import Listening, serve_asgi
+from servers.common.runner import serve_http
+from servers.common.settings import TlsSettings
+
+RedisChoice = Literal["auto", "real", "fake"]
+
+
+class TlsPaths(BaseModel):
+    """The client's certificate material: outside tools reach the servers exactly as the client does."""
+
+    ca: str
+    cert: str
+    key: str
+
+
+class Endpoints(BaseModel):
+    """What ``mcp-harness up`` prints and writes with ``--endpoints``."""
+
+    gateway: str | None = None
+    client: str | None = None
+    servers: dict[str, str] = {}
+    weather_api: str | None = None
+    proxy_api: str | None = None
+    api_key: str | None = None
+    tls: TlsPaths | None = None
+    proxies: dict[str, str] = {}
+    redis: str | None = None
+
+
+@dataclass
+class LaunchOptions:
+    topology: Topology
+    mtls: bool = True
+    cert_dir: Path | None = None
+    proxy_seed: int | None = 7
+    redis: RedisChoice = "auto"
+    server_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    client_overrides: dict[str, Any] = field(default_factory=dict)
+    upstream_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gateway_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Deployment:
+    """A running deployment: its endpoints and handles to inject faults."""
+
+    topology: Topology
+    endpoints: Endpoints
+    proxies: Any  # chaos.collection.ProxyCollection
+    weather_api: Any | None = None  # harness.fakes.weather_api.WeatherApi
+    addresses: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def socket_redis(choice: RedisChoice) -> Iterator[str]:
+    """A Redis on a real loopback socket: Debian's redis-server, or fakeredis' TCP server."""
+    from harness.fakes.redis_server import RedisServerProcess, RedisServerUnavailable, free_port
+
+    if choice in ("auto", "real"):
+        try:
+            with RedisServerProcess() as process:
+                yield f"127.0.0.1:{process.port}"
+                return
+        except RedisServerUnavailable:
+            if choice == "real":
+                raise
+    import fakeredis
+
+    port = free_port()
+    server = fakeredis.TcpFakeServer(("127.0.0.1", port))
+    thread = threading.Thread(target=server.serve_forever, name="fakeredis-tcp", daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def host_port(listening: Listening) -> str:
+    host = f"[{listening.host}]" if ":" in listening.host else listening.host
+    return f"{host}:{listening.port}"
+
+
+class Launcher:
+    """Starts services in dependency order; ``reach`` resolves an edge to the address to dial."""
+
+    def __init__(self, options: LaunchOptions, stack: AsyncExitStack) -> None:
+        self.options = options
+        self.topology = options.topology
+        self.stack = stack
+        self.addresses: dict[str, str] = {}
+        self.endpoints = Endpoints()
+        self.server_tls = TlsSettings()
+        self.weather_api: Any | None = None
+        from chaos.collection import ProxyCollection
+
+        self.proxies = ProxyCollection(seed=options.proxy_seed)
+
+    async def reach(self, source: str, target: str) -> str:
+        edge: Edge = self.topology.edge(source, target)
+        address = self.addresses[target]
+        if not edge.proxied:
+            return address
+        proxy = await self.proxies.create(edge.proxy_name, upstream=address, listen="127.0.0.1:0")
+        self.endpoints.proxies[edge.proxy_name] = proxy.listen
+        return str(proxy.listen)
+
+    async def start(self) -> None:
+        from chaos.api import running_proxy_api
+
+        self.endpoints.proxy_api = await self.stack.enter_async_context(running_proxy_api(self.proxies))
+        if self.options.mtls and any(self.topology.has(n) for n in ("client",)):
+            self.prepare_certs()
+        for name in self.topology.start_order():
+            kind = self.topology.service(name).kind
+            if kind == "fake":
+                await self.start_weather_api(name)
+            elif kind == "backend":
+                self.start_redis(name)
+            elif kind == "server":
+                await self.start_server(name)
+            elif kind == "client":
+                await self.start_client(name)
+            elif kind == "gateway":
+                await self.start_gateway(name)
+
+    def prepare_certs(self) -> None:
+        from harness.commands.certs import generate_certs
+
+        directory = self.options.cert_dir
+        if directory is None:
+            directory = Path(tempfile.mkdtemp(prefix="mcp-harness-certs-"))
+            self.stack.callback(shutil.rmtree, directory, True)
+        generate_certs(directory, [], force=True)
+        self.server_tls = TlsSettings(
+            cert_file=str(directory / "server.pem"),
+            key_file=str(directory / "server-key.pem"),
+            ca_file=str(directory / "ca.pem"),
+        )
+        self.endpoints.tls = TlsPaths(
+            ca=str(directory / "ca.pem"),
+            cert=str(directory / "client.pem"),
+            key=str(directory / "client-key.pem"),
+        )
+
+    async def serve(self, name: str, app: Any, tls: TlsSettings | None = None) -> Listening:
+        service = self.topology.service(name)
+        listening = await self.stack.enter_async_context(serve_asgi(app, service.host, service.port, tls=tls))
+        self.addresses[name] = host_port(listening)
+        return listening
+
+    async def start_weather_api(self, name: str) -> None:
+        from harness.fakes.weather_api import create_weather_api
+
+        self.weather_api = create_weather_api()
+        listening = await self.serve(name, self.weather_api.app)
+        self.endpoints.weather_api = listening.base_url
+
+    def start_redis(self, name: str) -> None:
+        address = self.stack.enter_context(socket_redis(self.options.redis))
+        self.addresses[name] = address
+        self.endpoints.redis = f"redis://{address}/0"
+
+    async def start_server(self, name: str) -> None:
+        from servers.registry import server_specs
+
+        spec = server_specs()[name]
+        overrides: dict[str, Any] = {"host": self.topology.service(name).host, "port": 0}
+        if self.topology.has("client") and self.options.mtls:
+            overrides["tls"] = self.server_tls
+        for edge in self.topology.edges_from(name):
+            target = self.topology.service(edge.target)
+            address = await self.reach(name, edge.target)
+            if target.kind == "fake":
+                overrides["api_url"] = f"http://{address}"
+                overrides["geocoding_url"] = f"http://{address}"
+            elif target.kind == "backend":
+                overrides["redis"] = {"url": f"redis://{address}/0"}
+        overrides.update(self.options.server_overrides.get(name, {}))
+        settings = spec.settings_type(**overrides)
+        server = await self.stack.enter_async_context(spec.open(settings))
+        listening = await self.stack.enter_async_context(serve_http(server, settings))
+        self.addresses[name] = host_port(listening)
+        self.endpoints.servers[name] = f"{listening.base_url}{settings.path}"
+
+    async def start_client(self, name: str) -> None:
+        from client.app import create_client_app
+        from client.settings import ClientSettings, UpstreamSettings, UpstreamTls
+
+        upstreams = []
+        for edge in self.topology.edges_from(name):
+            address = await self.reach(name, edge.target)
+            scheme = "https" if self.server_tls.enabled else "http"
+            tls = UpstreamTls()
+            if self.endpoints.tls is not None and self.server_tls.enabled:
+                tls = UpstreamTls(
+                    ca_file=self.endpoints.tls.ca,
+                    cert_file=self.endpoints.tls.cert,
+                    key_file=self.endpoints.tls.key,
+                )
+            fields: dict[str, Any] = {"name": edge.target, "url": f"{scheme}://{address}/mcp", "tls": tls}
+            fields.update(self.options.upstream_overrides.get(edge.target, {}))
+            upstreams.append(UpstreamSettings(**fields))
+        settings = ClientSettings(upstreams=upstreams, **self.options.client_overrides)
+        listening = await self.serve(name, create_client_app(settings))
+        self.endpoints.client = f"{listening.base_url}/mcp"
+
+    async def start_gateway(self, name: str) -> None:
+        from client.auth import mint_dev_api_key
+        from client.gateway import create_gateway_app
+        from client.settings import GatewaySettings
+
+        key, entry = mint_dev_api_key("dev")
+        (edge,) = self.topology.edges_from(name)
+        address = await self.reach(name, edge.target)
+        fields: dict[str, Any] = {"client_url": f"http://{address}", "api_keys": [entry]}
+        fields.update(self.options.gateway_overrides)
+        listening = await self.serve(name, create_gateway_app(GatewaySettings(**fields)))
+        self.endpoints.gateway = f"{listening.base_url}/mcp"
+        self.endpoints.api_key = key
+
+
+@asynccontextmanager
+async def launch(options: LaunchOptions) -> AsyncIterator[Deployment]:
+    """Start every service of ``options.topology``; yields once all accept connections."""
+    async with AsyncExitStack() as stack:
+        launcher = Launcher(options, stack)
+        await launcher.start()
+        yield Deployment(
+            topology=options.topology,
+            endpoints=launcher.endpoints,
+            proxies=launcher.proxies,
+            weather_api=launcher.weather_api,
+            addresses=dict(launcher.addresses),
+        )
