@@ -1,6 +1,6 @@
 """Retrieval quality, measured: recall@k of a knowledge base on labelled questions, and query latency.
 
-recall@k = the share of answerable questions whose labelled document is among the documents of the
+recall@k is the share of answerable questions whose labelled document is among the documents of the
 top-k chunks. Used by the tests (which assert the goals) and by ``bench/recall.py`` (which prints them).
 """
 
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from servers.knowledge.corpus import LabelledQuestion
-from servers.knowledge.knowledge_base import KnowledgeBase
+from servers.knowledge.models import SearchResult
+
+#: ``search(query, k)``: a KnowledgeBase's own method, or an adapter calling the tool over MCP
+SearchFunction = Callable[[str, int], Awaitable[SearchResult]]
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,12 @@ class RecallReport:
 
 
 async def evaluate_recall(
-    knowledge_base: KnowledgeBase, questions: Sequence[LabelledQuestion], k: int = 5
+    search: SearchFunction, questions: Sequence[LabelledQuestion], k: int = 5
 ) -> RecallReport:
-    """Search each answerable question once (top-k chunks, deduplicated to documents) and count hits."""
+    """Search each answerable question once (top-k chunks, deduplicated to documents) and count hits.
+
+    Latency is measured around each ``search`` call, so over MCP it includes the transport.
+    """
     found = 0
     latencies: list[float] = []
     misses: list[Miss] = []
@@ -56,7 +62,7 @@ async def evaluate_recall(
         if item.document_id is None:
             continue
         started = time.perf_counter()
-        result = await knowledge_base.search(item.question, k)
+        result = await search(item.question, k)
         latencies.append((time.perf_counter() - started) * 1000)
         documents = list(dict.fromkeys(hit.document_id for hit in result.hits))
         if item.document_id in documents:
