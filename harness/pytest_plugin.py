@@ -6,5 +6,6 @@ Thin by design: fixtures live in :mod:`harness.fixtures`, one module per area, a
 from __future__ import annotations
 
 from harness.fixtures.core import anyio_backend, redis_server, redis_url
+from harness.fixtures.weather import weather_api, weather_clock, weather_spec
 
-__all__ = ["anyio_backend", "redis_server", "redis_url"]
+__all__ = ["anyio_backend", "redis_server", "redis_url", "weather_api", "weather_clock", "weather_spec"]

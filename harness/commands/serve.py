@@ -21,16 +21,16 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int | None, typer.Option(help="HTTP port (0 = any free port)")] = None,
     ) -> None:
         """Run one server; settings come from MCPH_<NAME>_* environment variables."""
-        from servers.registry import server_specs
+        from servers.registry import UnknownServer, server_spec
 
-        specs = server_specs()
-        if name not in specs:
-            typer.echo(f"error: unknown server {name!r}; choose one of {', '.join(specs)}", err=True)
-            raise typer.Exit(2)
+        try:
+            spec = server_spec(name)
+        except UnknownServer as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
         if transport not in ("stdio", "http"):
             typer.echo(f"error: unknown transport {transport!r}; choose stdio or http", err=True)
             raise typer.Exit(2)
-        spec = specs[name]
         overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
         try:
             settings = spec.load_settings(**overrides)

@@ -185,9 +185,9 @@ class Launcher:
         self.endpoints.redis = f"redis://{address}/0"
 
     async def start_server(self, name: str) -> None:
-        from servers.registry import server_specs
+        from servers.registry import server_spec
 
-        spec = server_specs()[name]
+        spec = server_spec(name)
         overrides: dict[str, Any] = {"host": self.topology.service(name).host, "port": 0}
         if self.topology.has("client") and self.options.mtls:
             overrides["tls"] = self.server_tls

@@ -77,5 +77,5 @@ def add_health_tool(server: MCPServer, checks: Sequence[BackendCheck], timeout_s
     server.add_tool(
         health,
         name="health",
-        annotations=ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=False),
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
     )
