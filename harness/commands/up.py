@@ -1,12 +1,93 @@
-"""`mcp-harness up` — not built yet; see the issue that introduces it."""
+"""``mcp-harness up``: the whole embedded deployment on loopback until Ctrl-C.
+
+Gateway → client → three servers (mTLS on client→server edges) + the fake weather API, every edge
+through a named fault proxy (the Toxiproxy-compatible API's URL is printed), Redis on a real socket.
+"""
 
 from __future__ import annotations
 
+import json
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import anyio
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness.launch.inprocess import Deployment, LaunchOptions, RedisChoice, launch
+from harness.topology import reference_topology
+
+
+def endpoints_table(deployment: Deployment) -> Table:
+    e = deployment.endpoints
+    table = Table(title="mcp-harness: embedded deployment", show_lines=False)
+    table.add_column("service")
+    table.add_column("endpoint")
+    rows: list[tuple[str, str | None]] = [
+        ("gateway (public, API key)", e.gateway),
+        ("client (internal)", e.client),
+    ]
+    rows += [(f"{name} server (mTLS)", url) for name, url in e.servers.items()]
+    rows += [("weather API (fake)", e.weather_api), ("fault proxy API", e.proxy_api), ("redis", e.redis)]
+    rows += [(f"proxy {name}", listen) for name, listen in e.proxies.items()]
+    for name, value in rows:
+        if value:
+            table.add_row(name, value)
+    return table
+
+
+async def serve_until_signalled(
+    options: LaunchOptions, endpoints_file: Path | None, console: Console
+) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with launch(options) as deployment:
+            console.print(endpoints_table(deployment))
+            console.print(f"dev API key: [bold]{deployment.endpoints.api_key}[/bold]")
+            if deployment.endpoints.tls:
+                console.print(f"client TLS material: {deployment.endpoints.tls.model_dump()}")
+            if endpoints_file is not None:
+                payload = deployment.endpoints.model_dump(mode="json")
+                endpoints_file.write_text(json.dumps(payload, indent=2) + "\n")
+                console.print(f"endpoints written to {endpoints_file}")
+            console.print("running; Ctrl-C to stop")
+            async for _ in signals:
+                break
+            console.print("stopping…")
+    console.print("stopped")
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("up", help="(not built yet)")
-    def up() -> None:
-        typer.echo("mcp-harness up is not built yet", err=True)
-        raise typer.Exit(2)
+    @app.command("up")
+    def up(
+        endpoints: Annotated[
+            Path | None, typer.Option("--endpoints", help="write the endpoints as JSON to this file")
+        ] = None,
+        proxies: Annotated[bool, typer.Option(help="route every edge through a named fault proxy")] = True,
+        mtls: Annotated[bool, typer.Option(help="mTLS on client→server edges")] = True,
+        redis: Annotated[
+            str, typer.Option(help="auto | real | fake: Redis on a socket for the wallet")
+        ] = "auto",
+        seed: Annotated[int, typer.Option(help="seed of the fault proxies' randomness")] = 7,
+    ) -> None:
+        """Start gateway, client, the three servers and the fake weather API on loopback."""
+        console = Console()
+        if redis not in ("auto", "real", "fake"):
+            typer.echo(f"error: --redis must be auto, real or fake, not {redis!r}", err=True)
+            raise typer.Exit(2)
+        if endpoints is not None and not endpoints.parent.exists():
+            typer.echo(f"error: directory {endpoints.parent} does not exist", err=True)
+            raise typer.Exit(2)
+        choice: RedisChoice = "real" if redis == "real" else "fake" if redis == "fake" else "auto"
+        options = LaunchOptions(
+            topology=reference_topology(proxied=proxies, redis_socket=True),
+            mtls=mtls,
+            redis=choice,
+            proxy_seed=seed,
+        )
+        try:
+            anyio.run(serve_until_signalled, options, endpoints, console)
+        except OSError as exc:
+            typer.echo(f"error: cannot start the deployment: {exc}", err=True)
+            raise typer.Exit(2) from exc
