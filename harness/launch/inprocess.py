@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +55,7 @@ class LaunchOptions:
     mtls: bool = True
     cert_dir: Path | None = None
     proxy_seed: int | None = 7
+    toxiproxy_url: str | None = None  # a real Toxiproxy instead of the embedded one
     redis: RedisChoice = "auto"
     server_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     client_overrides: dict[str, Any] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class Deployment:
 
     topology: Topology
     endpoints: Endpoints
-    proxies: Any  # chaos.collection.ProxyCollection
+    toxiproxy: Any  # chaos.client.ToxiproxyClient: the same calls drive the embedded proxy or a real one
     weather_api: Any | None = None  # harness.fakes.weather_api.WeatherApi
     addresses: dict[str, str] = field(default_factory=dict)
 
@@ -115,23 +116,39 @@ class Launcher:
         self.endpoints = Endpoints()
         self.server_tls = TlsSettings()
         self.weather_api: Any | None = None
-        from chaos.collection import ProxyCollection
-
-        self.proxies = ProxyCollection(seed=options.proxy_seed)
+        self.toxiproxy: Any = None
 
     async def reach(self, source: str, target: str) -> str:
         edge: Edge = self.topology.edge(source, target)
         address = self.addresses[target]
         if not edge.proxied:
             return address
-        proxy = await self.proxies.create(edge.proxy_name, upstream=address, listen="127.0.0.1:0")
+        proxy = await self.toxiproxy.create_proxy(edge.proxy_name, upstream=address, listen="127.0.0.1:0")
         self.endpoints.proxies[edge.proxy_name] = proxy.listen
+        self.stack.push_async_callback(self.forget_proxy, edge.proxy_name)
         return str(proxy.listen)
 
-    async def start(self) -> None:
-        from chaos.api import running_proxy_api
+    async def forget_proxy(self, name: str) -> None:
+        """Remove our proxy on exit (matters for a shared, real Toxiproxy)."""
+        from chaos.client import ToxiproxyError
 
-        self.endpoints.proxy_api = await self.stack.enter_async_context(running_proxy_api(self.proxies))
+        with suppress(ToxiproxyError):
+            await self.toxiproxy.delete_proxy(name)
+
+    async def start_proxy_api(self) -> None:
+        from chaos.api import running_proxy_api
+        from chaos.client import ToxiproxyClient
+        from chaos.collection import ProxyCollection
+
+        url = self.options.toxiproxy_url
+        if url is None:
+            collection = ProxyCollection(seed=self.options.proxy_seed)
+            url = await self.stack.enter_async_context(running_proxy_api(collection))
+        self.endpoints.proxy_api = url
+        self.toxiproxy = await self.stack.enter_async_context(ToxiproxyClient(url))
+
+    async def start(self) -> None:
+        await self.start_proxy_api()
         if self.options.mtls and any(self.topology.has(n) for n in ("client",)):
             self.prepare_certs()
         for name in self.topology.start_order():
@@ -252,7 +269,7 @@ async def launch(options: LaunchOptions) -> AsyncIterator[Deployment]:
         yield Deployment(
             topology=options.topology,
             endpoints=launcher.endpoints,
-            proxies=launcher.proxies,
+            toxiproxy=launcher.toxiproxy,
             weather_api=launcher.weather_api,
             addresses=dict(launcher.addresses),
         )
