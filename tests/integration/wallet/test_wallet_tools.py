@@ -216,3 +216,17 @@ async def test_tools_declare_integer_amounts_and_bounded_names(wallet_settings: 
             assert amount["type"] == "integer" and amount["maximum"] == 10**15
             assert tools["deposit"].input_schema["properties"]["account"]["maxLength"] == 64
             assert tools["audit"].annotations is not None and tools["audit"].annotations.read_only_hint
+
+
+async def test_balances_are_capped_by_max_balance(wallet_settings: WalletSettings) -> None:
+    settings = wallet_settings.model_copy(update={"max_balance": 1_000})
+    with anyio.fail_after(20):
+        async with connect_server(WALLET, settings, "memory") as client:
+            await wallet_call(
+                client, "deposit", {"account": "alice", "amount": 1_000, "idempotency_key": "d-1"}
+            )
+            error = await wallet_refusal(
+                client, "deposit", {"account": "alice", "amount": 1, "idempotency_key": "d-2"}
+            )
+            assert "balance limit exceeded" in error
+            assert (await wallet_call(client, "get_balance", {"account": "alice"}))["balance"] == 1_000
