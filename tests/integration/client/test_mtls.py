@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import anyio
 import httpx
 import pytest
@@ -54,7 +56,7 @@ async def test_server_refuses_a_client_without_a_trusted_certificate(
 async def test_plain_http_client_cannot_reach_an_mtls_server(mtls_material: MtlsMaterial) -> None:
     async with (
         serve_toy(toy_weather(), tls=mtls_material.server_tls()) as url,
-        httpx.AsyncClient(verify=mtls_material.ca_file) as http,
+        httpx.AsyncClient(verify=ssl.create_default_context(cafile=mtls_material.ca_file)) as http,
     ):
         with anyio.fail_after(5), pytest.raises(httpx.HTTPError):
             await http.post(url, json={})
