@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 
 class AddressError(ValueError):
@@ -52,7 +53,8 @@ async def bind_listener(address: str) -> tuple[socket.socket, str]:
     ``"localhost:0"`` reports ``"127.0.0.1:<port>"``; an empty host listens on every interface and
     reports ``"[::]:<port>"``, as Toxiproxy does. Raises ``OSError`` or :class:`AddressError`.
     """
-    wanted = split_host_port(address)
+    wanted = split_host_port(address or ":0")  # Go listens on every interface, a free port
+    candidates: list[tuple[socket.AddressFamily, Any]]
     if wanted.host in ("", "::") and socket.has_ipv6:
         candidates = [(socket.AF_INET6, ("::", wanted.port))]
     else:
