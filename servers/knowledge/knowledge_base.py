@@ -55,6 +55,12 @@ class KnowledgeBase:
             raise InvalidKnowledgeInput("no documents given: pass at least one {id, text}")
         if len(documents) > limit:
             raise InvalidKnowledgeInput(f"{len(documents)} documents in one call; the limit is {limit}")
+        total = sum(len(document.text) for document in documents)
+        if total > self.settings.max_call_chars:
+            raise InvalidKnowledgeInput(
+                f"{total} characters of text in one call; the limit is {self.settings.max_call_chars}: "
+                "split the documents over several calls"
+            )
         seen: set[str] = set()
         for position, document in enumerate(documents):
             label = f"document {position} (id {document.id!r})"

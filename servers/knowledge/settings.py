@@ -68,6 +68,11 @@ class KnowledgeSettings(ServerSettings):
     max_documents_per_call: int = Field(
         default=HARD_MAX_DOCUMENTS_PER_CALL, ge=1, le=HARD_MAX_DOCUMENTS_PER_CALL
     )
+    max_call_chars: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="Total text characters one ingest call may carry (bounds its time).",
+    )
     max_query_chars: int = Field(default=2_000, ge=1, le=HARD_MAX_QUERY_CHARS)
 
     @model_validator(mode="after")

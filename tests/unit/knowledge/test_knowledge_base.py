@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from servers.knowledge.corpus import load_handbook, load_questions
@@ -112,6 +113,43 @@ async def test_a_document_over_the_configured_size_is_refused(knowledge_base: Kn
     with pytest.raises(InvalidKnowledgeInput, match="1001 characters; the limit is 1000"):
         await knowledge_base.ingest([BREAKER, DocumentIn(id="big", text="a" * 1_001)])
     assert (await knowledge_base.stats()).documents == 0  # the valid one was not written either
+
+
+async def test_one_call_may_not_carry_more_text_than_the_call_limit(knowledge_base: KnowledgeBase) -> None:
+    knowledge_base.settings.max_call_chars = 10_000
+    documents = [DocumentIn(id=f"d{i}", text="word " * 1_000) for i in range(3)]
+    with pytest.raises(
+        InvalidKnowledgeInput, match="15000 characters of text in one call; the limit is 10000"
+    ):
+        await knowledge_base.ingest(documents)
+    assert (await knowledge_base.stats()).documents == 0
+
+
+async def test_concurrent_searches_during_replacements_see_one_version_at_a_time(
+    knowledge_base: KnowledgeBase,
+) -> None:
+    await knowledge_base.ingest(load_handbook())
+    seen_versions: list[int] = []
+
+    async def replace_repeatedly() -> None:
+        for version in range(30):
+            text = f"Version {version} of the deploy notes. Deploys need approval during a freeze."
+            await knowledge_base.ingest([DocumentIn(id="deploy-notes", text=text)])
+
+    async def search_repeatedly() -> None:
+        for _ in range(60):
+            hits = (await knowledge_base.search("deploy notes approval freeze", k=10)).hits
+            notes = [h for h in hits if h.document_id == "deploy-notes"]
+            assert len(notes) <= 1  # never an old and a new version side by side
+            seen_versions.extend(int(h.text.split()[1]) for h in notes)
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(replace_repeatedly)
+            tg.start_soon(search_repeatedly)
+            tg.start_soon(search_repeatedly)
+    assert (await knowledge_base.stats()).documents == 45
+    assert seen_versions, "searches never saw the document"
 
 
 @pytest.mark.parametrize(
