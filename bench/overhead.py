@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import statistics
 import time
 from typing import Any
@@ -17,29 +16,10 @@ from typing import Any
 import anyio
 import httpx
 
-import servers.common.asgi_serving as asgi_serving
 from harness.fixtures.client import serve_stack, toy_wallet
 
 VERSION = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-def ensure_nodelay() -> bool:
-    """Workaround until serve_asgi's listener sets TCP_NODELAY (else ~40 ms delayed-ACK stalls per call)."""
-    probe = asgi_serving.bind_socket("127.0.0.1", 0)
-    has = bool(probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-    probe.close()
-    if has:
-        return False
-    original = asgi_serving.bind_socket
-
-    def bind_with_nodelay(host: str, port: int) -> socket.socket:
-        sock = original(host, port)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-
-    asgi_serving.bind_socket = bind_with_nodelay  # type: ignore[assignment]
-    return True
 
 
 def call(tool: str, i: int) -> tuple[dict[str, Any], dict[str, str]]:
@@ -92,7 +72,6 @@ async def measure(
 
 async def main(calls: int) -> None:
     logging.disable(logging.WARNING)
-    patched = ensure_nodelay()
     limits = {"rate_limit": "1000000/minute"}
     async with (
         serve_stack([toy_wallet()], gateway_overrides=limits) as stack,
@@ -111,8 +90,6 @@ async def main(calls: int) -> None:
         }
     base = rows["direct"]
     print(f"tools/call wallet get_balance, {calls} sequential calls + {calls} over 8 concurrent callers")
-    if patched:
-        print("(listener TCP_NODELAY set by this bench: serve_asgi does not set it yet)")
     print(f"{'path':<20}{'p50 ms':>9}{'p99 ms':>9}{'calls/s':>10}{'p50 ×':>8}{'rps ×':>8}")
     for name, row in rows.items():
         print(

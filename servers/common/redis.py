@@ -14,12 +14,17 @@ from servers.common.settings import RedisSettings
 async def open_redis(settings: RedisSettings) -> AsyncIterator[aioredis.Redis]:
     """Yield an asyncio Redis client with timeouts; closed on exit."""
     if settings.url:
-        client: aioredis.Redis = aioredis.from_url(
+        # A blocking pool waits (up to the timeout) for a free connection instead of refusing the
+        # command once max_connections are busy, which a burst of concurrent tool calls would hit.
+        pool = aioredis.BlockingConnectionPool.from_url(
             settings.url,
+            max_connections=settings.max_connections,
+            timeout=settings.timeout_s,
             socket_timeout=settings.timeout_s,
             socket_connect_timeout=settings.timeout_s,
             decode_responses=True,
         )
+        client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
     else:
         import fakeredis
 
@@ -27,4 +32,4 @@ async def open_redis(settings: RedisSettings) -> AsyncIterator[aioredis.Redis]:
     try:
         yield client
     finally:
-        await client.aclose()
+        await client.aclose(close_connection_pool=True)

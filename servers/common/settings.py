@@ -28,6 +28,7 @@ class RedisSettings(BaseModel):
 
     url: str | None = None
     timeout_s: float = Field(default=2.0, gt=0)
+    max_connections: int = Field(default=100, ge=1)
 
 
 class HttpClientSettings(BaseModel):
@@ -55,7 +56,8 @@ class TlsSettings(BaseModel):
 class ServerSettings(BaseSettings):
     """What every server shares: where it listens and how it protects its HTTP endpoint."""
 
-    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+    # Subclasses set their own prefix; this one keeps the base model off bare names like $PATH.
+    model_config = SettingsConfigDict(env_prefix="MCPH_SERVER_", env_nested_delimiter="__", extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
