@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from importlib.util import find_spec
 
 import anyio
 import numpy as np
@@ -16,12 +17,13 @@ import pytest
 
 from servers.knowledge.errors import VectorBackendUnavailable
 from servers.knowledge.index import StoredChunk, open_vector_index
-from servers.knowledge.pgvector_index import redact_url, vector_literal
+from servers.knowledge.pgvector_index import PSYCOPG_INSTALL_HINT, redact_url, vector_literal
 from servers.knowledge.server import KNOWLEDGE
 from servers.knowledge.settings import KnowledgeSettings
 
 pytestmark = pytest.mark.anyio
 REAL_URL = os.environ.get("MCPH_TEST_PGVECTOR_URL")
+HAS_PSYCOPG = find_spec("psycopg") is not None
 
 
 def closed_port() -> int:
@@ -34,6 +36,7 @@ def pg_settings(url: str, **overrides: object) -> KnowledgeSettings:
     return KnowledgeSettings(vector_backend="pgvector", pgvector_url=url, preload_corpus=False, **overrides)
 
 
+@pytest.mark.skipif(not HAS_PSYCOPG, reason=f"psycopg not installed: {PSYCOPG_INSTALL_HINT}")
 async def test_an_unreachable_url_fails_the_start_clearly_and_hides_the_password() -> None:
     url = f"postgresql://app:s3cret@127.0.0.1:{closed_port()}/knowledge"
     with anyio.fail_after(15), pytest.raises(VectorBackendUnavailable, match="unreachable") as caught:
