@@ -9,6 +9,7 @@ import anyio
 import typer
 
 from servers.common.asgi_serving import Listening
+from servers.common.errors import ServerSetupError
 from servers.common.settings import Transport
 
 
@@ -48,6 +49,6 @@ def register(app: typer.Typer) -> None:
             anyio.run(run_server, spec, settings, chosen, announce)
         except KeyboardInterrupt:
             pass
-        except OSError as exc:
+        except (OSError, ServerSetupError) as exc:
             typer.echo(f"error: cannot serve {name}: {exc}", err=True)
             raise typer.Exit(2) from exc

@@ -27,3 +27,7 @@ class BackendTimeout(BackendError):
 
 class BackendBadResponse(BackendError):
     pass
+
+
+class ServerSetupError(Exception):
+    """A server cannot start with its settings (a missing extra, an unreachable backend); says what to change."""

@@ -11,6 +11,8 @@ Backend failures while serving (a database gone mid-run) use :mod:`servers.commo
 
 from __future__ import annotations
 
+from servers.common.errors import ServerSetupError
+
 
 class KnowledgeError(Exception):
     """Base of every error the knowledge server raises on purpose."""
@@ -20,7 +22,7 @@ class InvalidKnowledgeInput(KnowledgeError):
     """The request is well-typed but breaks a rule; nothing was changed."""
 
 
-class KnowledgeSetupError(KnowledgeError):
+class KnowledgeSetupError(KnowledgeError, ServerSetupError):
     """The server cannot start with these settings; the message says what to change."""
 
 
