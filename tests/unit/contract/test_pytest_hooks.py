@@ -1,0 +1,52 @@
+"""--mcp-stdio / --mcp-target turn each check into a test item whose failure reads like a finding."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parents[3]
+REFERENCE = f"{sys.executable} -m tests.contract_targets.reference"
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.syspathinsert(str(ROOT))
+    return pytester.runpytest_subprocess("-p", "harness.contract.pytest_hooks", "-rxs", *args, timeout=60)
+
+
+def test_each_check_is_an_item_named_by_id(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    result = run(
+        pytester, "--mcp-stdio", REFERENCE, "--mcp-protocol", "2025-11-25", "--mcp-check", "lifecycle", "-v"
+    )
+    result.stdout.fnmatch_lines(
+        ["*lifecycle*initialize?2025-11-25? PASSED*", "*lifecycle*ping?2025-11-25? PASSED*"]
+    )
+    assert result.ret == 0
+
+
+def test_failures_read_like_a_report(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    result = run(
+        pytester, "--mcp-stdio", REFERENCE, "--mcp-check", "jsonrpc.parse-error", "--mcp-check", "http.origin"
+    )
+    result.stdout.fnmatch_lines(["*XFAIL*parse-error*SHOULD not met*-32700*"])
+    assert result.ret == 0
+
+
+def test_unreachable_target_fails_with_the_reason(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--mcp-target", "http://127.0.0.1:9/mcp", "--mcp-check", "lifecycle.ping")
+    result.stdout.fnmatch_lines(["*MCP contract check lifecycle.ping*", "*target unreachable*ConnectError*"])
+    assert result.ret == 1
+
+
+def test_bad_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--mcp-target", "nota-url")
+    result.stderr.fnmatch_lines(["*not an http(s) URL*"])
+    assert result.ret == 4
