@@ -49,7 +49,7 @@ async def serve_until_signalled(
                 console.print(f"client TLS material: {deployment.endpoints.tls.model_dump()}")
             if endpoints_file is not None:
                 payload = deployment.endpoints.model_dump(mode="json")
-                endpoints_file.write_text(json.dumps(payload, indent=2) + "\n")
+                await anyio.Path(endpoints_file).write_text(json.dumps(payload, indent=2) + "\n")
                 console.print(f"endpoints written to {endpoints_file}")
             console.print("running; Ctrl-C to stop")
             async for _ in signals:

@@ -23,9 +23,12 @@ class MainJobOptions:
 
 def main_job_launch_options(seed: int) -> LaunchOptions:
     """The reference deployment with every edge proxied and mTLS; rate limits out of the way of the job."""
+    from chaos.settings import ChaosSettings
+
     return LaunchOptions(
         topology=reference_topology(proxied=True, redis_socket=True),
         proxy_seed=seed,
+        toxiproxy_url=ChaosSettings().toxiproxy_url,
         gateway_overrides={"rate_limit": "100000/minute"},
     )
 
