@@ -18,7 +18,7 @@ import random
 from typing import Any
 
 from chaos import errors
-from chaos.address import AddressError, bind_listener, split_host_port
+from chaos.address import AddressError, bind_listener, set_nodelay, split_host_port
 from chaos.chain import ToxicChain
 from chaos.connection import Connection
 from chaos.errors import ApiError
@@ -103,6 +103,10 @@ class Proxy:
             upstream = await self._dial()
             if upstream is None:
                 return
+            for writer in (client_writer, upstream[1]):
+                sock = writer.get_extra_info("socket")
+                if sock is not None:
+                    set_nodelay(sock)
             connection = Connection(
                 (client_reader, client_writer), upstream, self._rng, self._settings.read_size
             )
