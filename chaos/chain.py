@@ -42,7 +42,7 @@ class ToxicChain:
         async with self._lock:
             self._specs[spec.stream].append(spec)
             for connection in list(self._connections):
-                connection.links[spec.stream].add(spec)
+                await connection.links[spec.stream].add(spec)
 
     async def update(self, spec: ToxicSpec) -> None:
         async with self._lock:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 from typing import Any
 
 from chaos import errors
@@ -23,6 +24,7 @@ from chaos.chain import ToxicChain
 from chaos.connection import Connection
 from chaos.errors import ApiError
 from chaos.settings import ChaosSettings
+from chaos.socket_end import discard
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,9 @@ class Proxy:
         self.toxics = ToxicChain()
         self._rng = rng
         self._settings = settings
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
+        self._listener: socket.socket | None = None
+        self._accepting: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +61,7 @@ class Proxy:
 
     async def start(self) -> None:
         """Listen (no-op when already listening); a bind failure is a 500 with Go's wording."""
-        if self._server is not None:
+        if self._listener is not None:
             return
         try:
             sock, resolved = await bind_listener(self.listen)
@@ -67,18 +70,19 @@ class Proxy:
         except OSError as exc:
             reason = (exc.strerror or str(exc)).lower()
             raise ApiError(errors.LISTEN_FAILED, f"listen tcp {self.listen}: bind: {reason}") from None
-        limit = self._settings.read_size * 2
-        self._server = await asyncio.start_server(self._serve, sock=sock, limit=limit)
+        self._listener = sock
+        self._accepting = asyncio.create_task(self._accept_loop(sock))
         self.listen = resolved
         self.enabled = True
 
     async def stop(self) -> None:
         """Close the listener and every connection (clients and upstreams see EOF)."""
         self.enabled = False
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        handlers = list(self._handlers)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            discard(listener)  # refuse new connections now
+        accepting, self._accepting = self._accepting, None
+        handlers = [task for task in (accepting, *self._handlers) if task is not None]
         for task in handlers:
             task.cancel()
         if handlers:
@@ -94,41 +98,63 @@ class Proxy:
         elif not enabled and self.enabled:
             await self.stop()
 
-    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                client, _ = await loop.sock_accept(listener)
+            except OSError as exc:  # e.g. out of file descriptors: keep listening
+                log.warning("proxy %s: accept failed: %s", self.name, exc)
+                await asyncio.sleep(0.1)
+                continue
+            client.setblocking(False)
+            set_nodelay(client)
+            task = asyncio.create_task(self._serve(client))
+            self._handlers.add(task)  # counted and cancellable from the moment it is accepted
+            task.add_done_callback(self._handlers.discard)
+
+    async def _serve(self, client: socket.socket) -> None:
         connection: Connection | None = None
         try:
             upstream = await self._dial()
             if upstream is None:
                 return
-            for writer in (client_writer, upstream[1]):
-                sock = writer.get_extra_info("socket")
-                if sock is not None:
-                    set_nodelay(sock)
-            connection = Connection(
-                (client_reader, client_writer), upstream, self._rng, self._settings.read_size
-            )
+            read_sizes = (self._settings.read_size, self._settings.fast_read_size)
+            connection = Connection(client, upstream, self._rng, read_sizes)
             self.toxics.open(connection)
             await connection.wait_closed()
         except asyncio.CancelledError:
             pass
         finally:
-            self._handlers.discard(task)
             if connection is not None:
                 self.toxics.forget(connection)
                 await connection.close()
             else:
-                client_writer.transport.abort()
+                discard(client)
 
-    async def _dial(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    async def _dial(self) -> socket.socket | None:
+        """Connect to the upstream (every resolved address in turn), non-blocking and without Nagle."""
+        loop = asyncio.get_running_loop()
         try:
             target = split_host_port(self.upstream)
             async with asyncio.timeout(self._settings.upstream_connect_timeout_s):
-                return await asyncio.open_connection(
-                    target.host, target.port, limit=self._settings.read_size * 2
-                )
+                infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+                failure: OSError = OSError(f"no address for {self.upstream}")
+                for family, kind, proto, _, address in infos:
+                    sock = socket.socket(family, kind, proto)
+                    sock.setblocking(False)
+                    try:
+                        await loop.sock_connect(sock, address)
+                    except OSError as exc:
+                        discard(sock)
+                        failure = exc
+                        continue
+                    except BaseException:
+                        discard(sock)
+                        raise
+                    set_nodelay(sock)
+                    return sock
+                raise failure
         except (AddressError, OSError, TimeoutError) as exc:
             log.info("proxy %s: cannot reach upstream %s: %s", self.name, self.upstream, exc)
             return None

@@ -19,5 +19,8 @@ class ChaosSettings(BaseSettings):
     proxy_api_port: int = Field(default=8474, ge=0, le=65535)
     proxy_seed: int | None = Field(default=None, description="Seed of toxicity rolls and jitter")
     upstream_connect_timeout_s: float = Field(default=5.0, gt=0)
-    read_size: int = Field(default=64 * 1024, ge=1024)
+    read_size: int = Field(default=64 * 1024, ge=1024, description="Chunk size read for toxics")
+    fast_read_size: int = Field(
+        default=256 * 1024, ge=1024, description="Read size of links without toxics (the fast path)"
+    )
     api_timeout_s: float = Field(default=10.0, gt=0)

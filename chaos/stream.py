@@ -1,8 +1,8 @@
-"""The plumbing of one direction of a proxied connection: chunks, channels between toxics, the socket end.
+"""The plumbing of one direction of a proxied connection: chunks and the channels between toxics.
 
-A link is ``reader → [channel → toxic]* → socket outlet``. Every stage writes to an :class:`Outlet`
-(the next toxic's :class:`Channel` or the :class:`SocketOutlet`) in two steps: ``await
-wait_writable()`` then a synchronous ``offer()``. Offering is synchronous so that a toxic cancelled at
+A link is ``reader → [channel → toxic]* → socket sink``. Every stage writes to an :class:`Outlet`
+(the next toxic's :class:`Channel` or the link's :class:`~chaos.socket_end.SocketSink`) in two
+steps: ``await wait_writable()`` then a synchronous ``offer()``. Offering is synchronous so that a toxic cancelled at
 an ``await`` never loses nor duplicates a chunk: a chunk is either accepted by the outlet or still held
 by the toxic's stub. A channel can be *spliced out* (its toxic removed): its content moves to the next
 outlet and anyone still writing to it is forwarded there, so no byte is dropped or reordered.
@@ -11,9 +11,6 @@ outlet and anyone still writing to it is forwarded there, so no byte is dropped 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import struct
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -97,39 +94,3 @@ class Channel:
             return
         self._items.append(item)
         self._changed.set()
-
-
-class SocketOutlet:
-    """The destination socket of a link; the end marker closes it (Toxiproxy closes, never half-closes)."""
-
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self._writer = writer
-        self.closed = False
-
-    def offer(self, item: Item) -> bool:
-        if self.closed or self._writer.transport.is_closing():
-            self.closed = True
-            return True  # the connection is going away: data after that is dropped, as on a closed socket
-        if item is None:
-            self.closed = True
-            self._writer.close()
-        else:
-            self._writer.write(item.data)
-        return True
-
-    def force(self, item: Item) -> None:
-        self.offer(item)
-
-    async def wait_writable(self) -> None:
-        if self.closed or self._writer.transport.is_closing():
-            return
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self._writer.drain()
-
-
-def set_linger_zero(writer: asyncio.StreamWriter) -> None:
-    """Make the next close of this socket send a RST instead of a FIN (SO_LINGER on, 0 s)."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
