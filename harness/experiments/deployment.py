@@ -51,9 +51,16 @@ DEFAULT_POLICY = ResiliencePolicy()
 
 
 def experiment_launch_options(
-    policy: ResiliencePolicy = DEFAULT_POLICY, *, redis: RedisChoice = "auto", proxy_seed: int = 7
+    policy: ResiliencePolicy = DEFAULT_POLICY,
+    *,
+    redis: RedisChoice = "auto",
+    proxy_seed: int = 7,
+    toxiproxy_url: str | None = None,
 ) -> LaunchOptions:
-    """Launch options of the deployment the library is run against (fresh dicts: safe to modify)."""
+    """Launch options of the deployment the library is run against (fresh dicts: safe to modify).
+
+    ``toxiproxy_url`` drives a real Toxiproxy instead of the embedded proxy (it must reach 127.0.0.1).
+    """
     quick_reconnect: dict[str, Any] = {
         "reconnect_initial_s": 0.05,
         "reconnect_max_s": 0.5,
@@ -64,6 +71,7 @@ def experiment_launch_options(
         topology=reference_topology(proxied=True, redis_socket=True),
         redis=redis,
         proxy_seed=proxy_seed,
+        toxiproxy_url=toxiproxy_url,
         upstream_overrides={
             "weather": {
                 # default probe interval and connect timeout: a latency toxic longer than the call
