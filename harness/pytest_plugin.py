@@ -1,10 +1,13 @@
 """The mcp-harness pytest plugin (entry point ``pytest11``): fixtures and options for users and for us.
 
+``--mcp-target URL`` / ``--mcp-stdio CMD`` turn the contract suite into test items, one per check.
+
 Thin by design: fixtures live in :mod:`harness.fixtures`, one module per area, and are re-exported here.
 """
 
 from __future__ import annotations
 
+from harness.contract.pytest_hooks import pytest_addoption, pytest_collection_modifyitems
 from harness.fixtures.chaos import echo_server, embedded_proxy_api, proxy_api, toxiproxy
 from harness.fixtures.client import mtls_material
 from harness.fixtures.core import anyio_backend, redis_server, redis_url
@@ -17,6 +20,8 @@ __all__ = [
     "embedded_proxy_api",
     "mtls_material",
     "proxy_api",
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
     "redis_server",
     "redis_url",
     "toxiproxy",

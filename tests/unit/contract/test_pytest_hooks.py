@@ -15,7 +15,7 @@ REFERENCE = f"{sys.executable} -m tests.contract_targets.reference"
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     pytester.syspathinsert(str(ROOT))
-    return pytester.runpytest_subprocess("-p", "harness.contract.pytest_hooks", "-rxs", *args, timeout=60)
+    return pytester.runpytest_subprocess("-rxs", *args, timeout=60)
 
 
 def test_each_check_is_an_item_named_by_id(
