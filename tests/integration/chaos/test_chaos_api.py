@@ -160,7 +160,7 @@ async def test_toxic_errors(http: httpx.AsyncClient, echo_server: EchoServer) ->
 async def test_populate_creates_keeps_and_reports_errors(
     http: httpx.AsyncClient, echo_server: EchoServer
 ) -> None:
-    items = [
+    items: list[dict[str, object]] = [
         {"name": "one", "upstream": echo_server.address, "listen": "127.0.0.1:0"},
         {"name": "two", "upstream": echo_server.address, "listen": "127.0.0.1:0", "enabled": False},
     ]

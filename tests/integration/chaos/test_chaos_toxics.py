@@ -162,6 +162,19 @@ async def test_reset_peer_sends_rst_then_eof(toxiproxy: ToxiproxyClient, echo_se
     writer.close()
 
 
+async def test_reset_peer_on_an_older_connection_closes_with_a_plain_fin(
+    toxiproxy: ToxiproxyClient, echo_server: EchoServer
+) -> None:
+    """Linger 0 is set only on connections opened while the toxic exists (Toxiproxy's link start)."""
+    listen = await make_proxy(toxiproxy, echo_server)
+    reader, writer = await connect_through(listen)
+    assert await round_trip_ms(reader, writer, b"warm") < 95
+    await toxiproxy.add_toxic("echo", "reset_peer", stream="upstream", attributes={"timeout": 50})
+    writer.write(b"hello")
+    assert await read_until_eof(reader) == b""  # EOF, not ECONNRESET
+    writer.close()
+
+
 async def test_reset_peer_does_nothing_without_data(
     toxiproxy: ToxiproxyClient, echo_server: EchoServer
 ) -> None:
@@ -280,6 +293,25 @@ async def test_toxicity_is_rolled_per_connection(proxy_api: ProxyApi, echo_serve
             slow += 1
         writer.close()
     assert 3 <= slow <= 17, slow  # about half of the links lose the roll
+
+
+async def test_toxicity_is_rolled_again_when_a_neighbour_comes_or_goes(
+    toxiproxy: ToxiproxyClient, echo_server: EchoServer
+) -> None:
+    """link.go restarts the toxic before an added or removed one, and a restart rolls toxicity anew."""
+    listen = await make_proxy(toxiproxy, echo_server)
+    await toxiproxy.add_toxic("echo", "latency", toxicity=0.5, attributes={"latency": 80})
+    reader, writer = await connect_through(listen)
+    after_add: list[bool] = []
+    after_remove: list[bool] = []
+    for _ in range(12):
+        await toxiproxy.add_toxic("echo", "noop", name="neighbour")
+        after_add.append(await round_trip_ms(reader, writer, b"?") > 70)
+        await toxiproxy.remove_toxic("echo", "neighbour")
+        after_remove.append(await round_trip_ms(reader, writer, b"?") > 70)
+    writer.close()
+    assert set(after_add) == {True, False}, after_add  # 12 fair rolls: both outcomes
+    assert set(after_remove) == {True, False}, after_remove
 
 
 async def test_toxicity_zero_never_applies(toxiproxy: ToxiproxyClient, echo_server: EchoServer) -> None:
