@@ -8,10 +8,13 @@ before an added or removed one restarts, so its toxicity is rolled again.
 Why a fast path: most links carry no toxic most of the time, and a proxy that costs a large share
 of the bandwidth distorts every measurement taken through it. With no toxics the reader
 ``recv_into`` s a reused buffer and hands the bytes straight to the sink (one copy in, one out; no
-chunk objects, channels or task hops). The choice is made per read, synchronously after the read
-returns: bytes read after a toxic was added go through the chain, bytes read before it already sit
-in the sink's FIFO ahead of anything the chain will emit, so switching either way keeps every byte
-exactly once and in order.
+chunk objects, channels or task hops); the buffer grows from ``read_size`` to ``fast_read_size``
+once a read fills it, so only connections carrying bulk data pay for the large one.
+
+The choice is made per read, synchronously after the read returns: bytes read after a toxic was
+added go through the chain; bytes read before it already sit in the sink's FIFO, ahead of anything
+the chain will emit. A removed toxic hands what it held and queued to the sink before the reader can
+see an empty chain. So switching either way keeps every byte exactly once and in order.
 """
 
 from __future__ import annotations
@@ -82,12 +85,14 @@ class Link:
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        buffer = memoryview(bytearray(self._fast_read_size))
+        buffer = memoryview(bytearray(self._read_size))
         while True:
             if self._head is self._sink:
                 count = await self._recv_into(loop, buffer)
                 if count and self._head is self._sink:  # still no toxic: straight to the socket
                     self._sink.write(buffer[:count])
+                    if count == len(buffer) < self._fast_read_size:  # bulk data: read more per call
+                        buffer = memoryview(bytearray(self._fast_read_size))
                     await self._sink.wait_writable()
                     await asyncio.sleep(0)  # a long transfer must not starve the API or other links
                     continue

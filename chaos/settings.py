@@ -21,6 +21,8 @@ class ChaosSettings(BaseSettings):
     upstream_connect_timeout_s: float = Field(default=5.0, gt=0)
     read_size: int = Field(default=64 * 1024, ge=1024, description="Chunk size read for toxics")
     fast_read_size: int = Field(
-        default=256 * 1024, ge=1024, description="Read size of links without toxics (the fast path)"
+        default=1024 * 1024,
+        ge=1024,
+        description="Read size of a link without toxics once a read fills read_size (bulk data)",
     )
     api_timeout_s: float = Field(default=10.0, gt=0)
