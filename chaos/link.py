@@ -86,6 +86,7 @@ class Link:
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
         buffer = memoryview(bytearray(self._read_size))
+        unyielded = 0  # bytes moved since this task last let the loop run
         while True:
             if self._head is self._sink:
                 count = await self._recv_into(loop, buffer)
@@ -94,7 +95,12 @@ class Link:
                     if count == len(buffer) < self._fast_read_size:  # bulk data: read more per call
                         buffer = memoryview(bytearray(self._fast_read_size))
                     await self._sink.wait_writable()
-                    await asyncio.sleep(0)  # a long transfer must not starve the API or other links
+                    unyielded += count
+                    if unyielded >= self._fast_read_size:
+                        # Reads and sends that never block never yield: a long transfer would starve
+                        # the API (and toxics could not be added) and every other connection.
+                        unyielded = 0
+                        await asyncio.sleep(0)
                     continue
                 items = self._chunks(buffer[:count], loop.time())
             else:
