@@ -92,6 +92,6 @@ def experiment_launch_options(
         gateway_overrides={"upstream_timeout_s": policy.gateway_deadline_s, "rate_limit": "100000/minute"},
         server_overrides={
             # a lock whose release was lost to a Redis fault must expire before retries give up
-            "wallet": {"lock_ttl_s": 2.0, "operation_timeout_s": 1.5, "lock_wait_s": 3.0},
+            "wallet": {"lock_ttl_s": 1.0, "operation_timeout_s": 0.8, "lock_wait_s": 1.5},
         },
     )

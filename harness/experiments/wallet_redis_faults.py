@@ -122,8 +122,10 @@ def build(
                 outcome = await send(transfer)
                 if not outcome.ok:
                     ctx.facts["failed_first"] += 1
+                    # isError from the wallet, or the gateway's 504 when a lock outlived its deadline:
+                    # either way the caller is told, and retries with the same key
                     ctx.check(
-                        outcome.http_status == 200 and outcome.is_error and bool(outcome.text),
+                        outcome.is_error and bool(outcome.text) and outcome.transport_error is None,
                         f"a transfer failed without a clear error: {outcome.describe()}",
                     )
                     outcome = await send(transfer)  # the caller's retry, during the fault

@@ -12,6 +12,7 @@ Property:
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 from chaos.experiments import Experiment, ExperimentContext
@@ -40,7 +41,7 @@ def build(deployment: Deployment, policy: ResiliencePolicy = DEFAULT_POLICY) -> 
     endpoints = deployment.endpoints
     assert endpoints.gateway and endpoints.api_key, "the deployment has no gateway"
     probe = GatewayProbe(endpoints.gateway, endpoints.api_key, timeout_s=policy.weather_deadline_s + 10)
-    places = random.Random(NAME)  # seeded: repeatable, and far from every cached place
+    places = random.Random(uuid.uuid4().int)  # every run asks for places no earlier run put in the cache
 
     def uncached_place() -> dict[str, float]:
         return {
