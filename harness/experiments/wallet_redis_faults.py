@@ -181,6 +181,32 @@ def build(
             else "",
         )
         ctx.record("attempts", sum(t.attempts for t in transfers))
+        report = await audit()
+        structured = report.structured or {}
+        ctx.check(report.ok, f"audit failed: {report.describe()}")
+        new_entries = structured.get("transfers", 0) - ctx.facts["transfers_before"]
+        ctx.record("ledger_new_transfers", new_entries)
+        ctx.record("audit_ok", structured.get("ok"))
+        expected = {account: INITIAL_BALANCE for account in accounts}
+        for transfer in transfers:
+            expected[transfer.from_account] -= transfer.amount
+            expected[transfer.to_account] += transfer.amount
+        mismatches = []
+        for account in accounts:
+            balance = await probe.call("wallet__get_balance", {"account": account})
+            actual = (balance.structured or {}).get("balance")
+            if actual != expected[account]:
+                mismatches.append(f"{account}: {actual} != model {expected[account]}")
+        ctx.record("balance_mismatches", len(mismatches))
+        ctx.check(
+            structured.get("ok") is True,
+            f"the wallet's invariants broke: {'; '.join(structured.get('violations') or [])[:300]}",
+        )
+        ctx.check(
+            new_entries == len(transfers),
+            f"the ledger gained {new_entries} transfers for {len(transfers)} logical transfers: "
+            f"{'duplicated' if new_entries > len(transfers) else 'lost'} money movements",
+        )
         for transfer in transfers:
             assert transfer.confirmed is not None
             first_id = (transfer.confirmed.structured or {}).get("transaction_id")
@@ -193,32 +219,6 @@ def build(
                     f"re-sending transfer {transfer.number} did not replay it: first {first_id}, "
                     f"again {replay.describe()}",
                 )
-        report = await audit()
-        structured = report.structured or {}
-        ctx.check(report.ok, f"audit failed: {report.describe()}")
-        new_entries = structured.get("transfers", 0) - ctx.facts["transfers_before"]
-        ctx.record("ledger_new_transfers", new_entries)
-        ctx.record("audit_ok", structured.get("ok"))
-        ctx.check(
-            structured.get("ok") is True,
-            f"the wallet's invariants broke: {'; '.join(structured.get('violations') or [])[:300]}",
-        )
-        ctx.check(
-            new_entries == len(transfers),
-            f"the ledger gained {new_entries} transfers for {len(transfers)} logical transfers: "
-            f"{'duplicated' if new_entries > len(transfers) else 'lost'} money movements",
-        )
-        expected = {account: INITIAL_BALANCE for account in accounts}
-        for transfer in transfers:
-            expected[transfer.from_account] -= transfer.amount
-            expected[transfer.to_account] += transfer.amount
-        mismatches = []
-        for account in accounts:
-            balance = await probe.call("wallet__get_balance", {"account": account})
-            actual = (balance.structured or {}).get("balance")
-            if actual != expected[account]:
-                mismatches.append(f"{account}: {actual} != model {expected[account]}")
-        ctx.record("balance_mismatches", len(mismatches))
         ctx.check(not mismatches, f"balances differ from the model of accepted transfers: {mismatches}")
 
     async def close_probe(ctx: ExperimentContext) -> None:
