@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +56,20 @@ def catalogue_table() -> Table:
     return table
 
 
+@contextmanager
+def quiet_services() -> Iterator[None]:
+    """Faults make the services log loudly; the table says what matters. Levels are restored after."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 async def run_chosen(names: list[str], toxiproxy_url: str | None) -> list[ExperimentResult]:
     async with launch(experiment_launch_options(toxiproxy_url=toxiproxy_url)) as deployment:
         return await run_library(deployment, names)
@@ -81,10 +97,9 @@ def register(app: typer.Typer) -> None:
         if json_file is not None and not json_file.parent.exists():
             typer.echo(f"error: directory {json_file.parent} does not exist", err=True)
             raise typer.Exit(2)
-        for logger in QUIET_LOGGERS:  # faults make the services log loudly; the table says what matters
-            logging.getLogger(logger).setLevel(logging.CRITICAL)
         try:
-            results = anyio.run(run_chosen, chosen, ChaosSettings().toxiproxy_url)
+            with quiet_services():
+                results = anyio.run(run_chosen, chosen, ChaosSettings().toxiproxy_url)
         except Exception as exc:  # the deployment could not start or the proxy API is unreachable
             typer.echo(f"error: cannot run the experiments: {type(exc).__name__}: {exc}", err=True)
             raise typer.Exit(2) from None
