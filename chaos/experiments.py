@@ -188,13 +188,14 @@ async def _run_step(
 
 async def _roll_back(experiment: Experiment, ctx: ExperimentContext, outcome: _Outcome) -> bool:
     """Roll back, shielded from cancellation and bounded by ``rollback_timeout_s``."""
+    done = False
     with anyio.CancelScope(shield=True):
         started = time.perf_counter()
         done = await _run_step(
             experiment.rollback, ctx, Phase.ROLLBACK, experiment.rollback_timeout_s, outcome
         )
         ctx.record("rollback_s", time.perf_counter() - started)
-        return done
+    return done
 
 
 async def run_experiment(experiment: Experiment) -> ExperimentResult:

@@ -12,6 +12,7 @@ TCP segments. Property:
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
@@ -124,7 +125,7 @@ def build(deployment: Deployment, policy: ResiliencePolicy = DEFAULT_POLICY) -> 
             outcome = await search(query)
             if not outcome.ok:
                 polled = await eventually(
-                    lambda q=query: search(q), lambda o: o.ok, within_s=policy.recovery_within_s
+                    functools.partial(search, query), lambda o: o.ok, within_s=policy.recovery_within_s
                 )
                 outcome = polled.value
             ctx.check(outcome.ok, f"search did not recover: {outcome.describe()}")

@@ -204,7 +204,10 @@ def test_experiments_refuse_bad_definitions() -> None:
         Experiment(
             name=" ",
             description="",
-            **{k: recorder.step(k) for k in ("hypothesis", "inject", "observe", "rollback")},
+            hypothesis=recorder.step("hypothesis"),
+            inject=recorder.step("inject"),
+            observe=recorder.step("observe"),
+            rollback=recorder.step("rollback"),
         )
     with pytest.raises(ValueError, match="timeouts must be > 0"):
         recorder.experiment(rollback_timeout_s=0)
