@@ -25,6 +25,7 @@ from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,7 +33,14 @@ from starlette.routing import Route
 
 from client.bodies import BodyNotJsonObject, BodyTooLarge, parse_json_object, read_limited_body
 from client.dispatch import ToolDispatcher
-from client.errors import ClientError, ToolCollision, error_body, error_result, retry_after_header
+from client.errors import (
+    ClientError,
+    ToolCollision,
+    ToolNotFound,
+    error_body,
+    error_result,
+    retry_after_header,
+)
 from client.metrics import ClientMetrics
 from client.resilience import Clock
 from client.router import RoutedTool, ToolRouter
@@ -121,6 +129,9 @@ def build_mcp_server(runtime: ClientRuntime) -> Server[Any]:
     ) -> types.CallToolResult:
         try:
             return await runtime.call(params.name, dict(params.arguments or {}))
+        except ToolNotFound as exc:
+            # The spec makes an unknown tool a protocol error, not a tool result.
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from exc
         except ClientError as exc:
             return error_result(exc)
 

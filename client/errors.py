@@ -1,7 +1,7 @@
 """The failures of a routed tool call, and the one place they become HTTP statuses and MCP results.
 
     ClientError
-    ├── ToolNotFound          no upstream exposes the name              → 404 · isError
+    ├── ToolNotFound          no upstream exposes the name              → 404 · JSON-RPC -32602
     ├── InvalidArguments      arguments are not a JSON object           → 400 · isError
     ├── UpstreamTimeout       the call's deadline passed                → 504 · isError
     ├── UpstreamUnavailable   connection refused/reset, TLS, not ready  → 503 · isError (Retry-After)

@@ -21,6 +21,7 @@ from pydantic import Field
 from servers.common.errors import BackendError
 from servers.common.health import BackendCheck, HealthReport, check_health
 from servers.common.runner import ServerSpec
+from servers.common.strict_server import ReferenceMCPServer
 from servers.knowledge.corpus import load_handbook
 from servers.knowledge.embed import Embedder, load_embedder
 from servers.knowledge.errors import InvalidKnowledgeInput
@@ -86,7 +87,7 @@ def health_checks(embedder: Embedder, index: VectorIndex) -> list[BackendCheck]:
 
 def build_knowledge_server(knowledge_base: KnowledgeBase, settings: KnowledgeSettings) -> MCPServer:
     """An MCPServer exposing ``knowledge_base``; no I/O happens here."""
-    server = MCPServer(name=SERVER_NAME, instructions=INSTRUCTIONS, log_level=settings.log_level)
+    server = ReferenceMCPServer(name=SERVER_NAME, instructions=INSTRUCTIONS, log_level=settings.log_level)
     checks = health_checks(knowledge_base.embedder, knowledge_base.index)
 
     @server.tool(

@@ -21,6 +21,7 @@ from servers.common.health import BackendCheck, add_health_tool
 from servers.common.mongo import open_mongo, ping_mongo
 from servers.common.redis import open_redis
 from servers.common.runner import ServerSpec
+from servers.common.strict_server import ReferenceMCPServer
 from servers.wallet.cache import BalanceCache
 from servers.wallet.errors import WalletError
 from servers.wallet.invariants import check_invariants
@@ -78,7 +79,7 @@ async def open_wallet(settings: WalletSettings) -> AsyncIterator[Wallet]:
 
 def build_wallet_server(wallet: Wallet, settings: WalletSettings) -> MCPServer:
     """An MCPServer exposing ``wallet``'s operations as tools."""
-    server = MCPServer(
+    server = ReferenceMCPServer(
         "wallet",
         instructions="Integer minor units only. Accounts are created by their first deposit. "
         "Reuse an idempotency key only to retry the same request.",

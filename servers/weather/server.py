@@ -30,6 +30,7 @@ from servers.common.errors import BackendError
 from servers.common.health import BackendCheck, add_health_tool
 from servers.common.mongo import open_mongo, ping_mongo
 from servers.common.runner import ServerSpec
+from servers.common.strict_server import ReferenceMCPServer
 from servers.weather.cache import CACHE_COLLECTION, WeatherCache
 from servers.weather.history import OBSERVATIONS_COLLECTION, ObservationLog
 from servers.weather.models import (
@@ -163,7 +164,7 @@ def backend_failure(exc: BackendError) -> ToolError:
 
 def build_weather_server(settings: WeatherSettings, service: WeatherService, db: Any) -> MCPServer:
     """The MCP server around ``service``; every backend failure becomes a ``ToolError``."""
-    server = MCPServer(
+    server = ReferenceMCPServer(
         name="weather",
         instructions="Current weather, daily forecasts and recorded observations for any place.",
         log_level=settings.log_level,
