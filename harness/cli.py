@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("serve", "up", "contract", "proxy", "load", "run", "k8s", "certs")
+COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs")
 
 
 def build_app() -> typer.Typer:

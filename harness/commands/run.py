@@ -8,6 +8,7 @@ from typing import Annotated
 import anyio
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.mainjob import SUITES, MainJobOptions, run_main_job
@@ -50,8 +51,8 @@ def register(app: typer.Typer) -> None:
 
         def show(outcome: Outcome) -> None:
             console.print(
-                f"[{STYLE[outcome.verdict]}]{outcome.verdict:>5}[/] {outcome.suite} · {outcome.name} "
-                f"({outcome.duration_s:.1f}s)"
+                f"[{STYLE[outcome.verdict]}]{outcome.verdict:>5}[/] {escape(outcome.suite)} · "
+                f"{escape(outcome.name)} ({outcome.duration_s:.1f}s)"
             )
 
         report = anyio.run(run_main_job, MainJobOptions(suites=chosen, seed=seed), show)

@@ -79,7 +79,7 @@ async def run_main_job(
         from harness.mainjob import chaos_suite
 
         try:
-            for outcome in await chaos_suite.run_suite():
+            for outcome in await chaos_suite.run_suite(options.seed):
                 on_outcome(outcome)
                 report.outcomes.append(outcome)
         except Exception as exc:
