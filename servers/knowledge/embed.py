@@ -68,6 +68,9 @@ class Embedder(ABC):
     dim: int
     #: best-chunk cosine below which ``answer`` declines, measured on the shipped corpus
     default_answer_threshold: float
+    #: texts up to this many characters in total are embedded on the event loop: for a cheap embedder a
+    #: query costs less than the two thread hops would (0: always in a worker thread)
+    inline_max_chars: int = 0
 
     def __init__(self) -> None:
         self._limiter = anyio.CapacityLimiter(1)
@@ -80,6 +83,8 @@ class Embedder(ABC):
         """Embed in a worker thread; concurrent callers queue instead of oversubscribing the CPU."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if sum(len(text) for text in texts) <= self.inline_max_chars:
+            return self.embed_sync(list(texts))
         return await anyio.to_thread.run_sync(self.embed_sync, list(texts), limiter=self._limiter)
 
 
@@ -94,6 +99,7 @@ class HashingEmbedder(Embedder):
 
     name = "hashing"
     default_answer_threshold = 0.15
+    inline_max_chars = 2_000  # a query of this size embeds in well under a millisecond
 
     def __init__(
         self,

@@ -31,6 +31,10 @@ from servers.knowledge.settings import KnowledgeSettings
 IndexKind = Literal["flat", "hnsw"]
 
 
+#: up to this many vectors, a search runs on the event loop (well under a millisecond, flat or HNSW)
+INLINE_SEARCH_MAX_VECTORS = 2_000
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     """A chunk as stored next to its vector: enough to cite it and quote from it."""
@@ -127,6 +131,9 @@ class FaissIndex(VectorIndex):
 
     async def search(self, query: np.ndarray, k: int) -> list[ScoredChunk]:
         async with self._lock:
+            if len(self._chunks) <= INLINE_SEARCH_MAX_VECTORS:
+                # A small index answers faster than a hop to a worker thread and back.
+                return self._search_sync(query, k)
             return await anyio.to_thread.run_sync(self._search_sync, query, k)
 
     def _search_sync(self, query: np.ndarray, k: int) -> list[ScoredChunk]:
