@@ -226,6 +226,17 @@ class GatewayRuntime:
             filtered = filter_body(raw, content_type, filter_for)
             response_headers.pop("content-encoding", None)
             return Response(filtered, status_code=upstream.status_code, headers=response_headers)
+        if not upstream.headers.get("content-type", "").startswith("text/event-stream"):
+            # A JSON answer is small and complete: read it whole (cheaper than chunked streaming),
+            # as raw bytes so Content-Encoding and Content-Length stay true.
+            try:
+                with anyio.fail_after(self.settings.upstream_timeout_s):
+                    raw = b"".join([chunk async for chunk in upstream.aiter_raw()])
+            except (TimeoutError, httpx.HTTPError):
+                return problem(504, "upstream_timeout", "the client did not finish its answer in time")
+            finally:
+                await upstream.aclose()
+            return Response(raw, status_code=upstream.status_code, headers=response_headers)
         return StreamingResponse(
             upstream.aiter_raw(),
             status_code=upstream.status_code,
