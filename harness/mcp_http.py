@@ -38,6 +38,9 @@ async def open_mcp_client(
         http = httpx2.AsyncClient(headers=headers, verify=verify, timeout=timeout_s)
         stack.push_async_callback(http.aclose)
         client = Client(
-            streamable_http_client(url, http_client=http), mode=mode, read_timeout_seconds=timeout_s, cache=None
+            streamable_http_client(url, http_client=http),
+            mode=mode,
+            read_timeout_seconds=timeout_s,
+            cache=None,
         )
         yield await stack.enter_async_context(client)
