@@ -50,7 +50,7 @@ class RunReport:
         return 0 if self.passed else 1
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(VERDICTS, 0)
+        counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
         for outcome in self.outcomes:
             counts[outcome.verdict] += 1
         return counts

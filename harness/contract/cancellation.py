@@ -143,5 +143,6 @@ def verify_progress(tool: str, token: str, notes: list[dict[str, Any]]) -> None:
         expect(params.get("progressToken") == token, f"{tool}: token {token!r}", json.dumps(params)[:200])
         value = params.get("progress")
         expect(isinstance(value, int | float), f"{tool}: numeric progress", json.dumps(params)[:200])
+        assert isinstance(value, int | float)  # expect() raised otherwise; narrows for the comparison
         expect(last is None or value > last, f"{tool}: increasing progress", f"{last} then {value}")
         last = value

@@ -13,9 +13,10 @@ from harness.contract.context import CheckContext
 from harness.contract.outcomes import CheckSkipped, expect
 from harness.contract.registry import LEGACY_ONLY, MODERN_ONLY, check
 from harness.contract.session import LEGACY, McpSession
+from harness.contract.target import TransportKind
 from harness.contract.wire import Reply, error_of
 
-HTTP_ONLY = ("http",)
+HTTP_ONLY: tuple[TransportKind, ...] = ("http",)
 HEADER_MISMATCH = -32020
 
 

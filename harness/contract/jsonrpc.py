@@ -132,7 +132,7 @@ async def invalid_params(ctx: CheckContext) -> None:
 async def id_echo(ctx: CheckContext) -> None:
     session = await ctx.session()
     method = "ping" if session.version == LEGACY else "server/discover"
-    params = None if session.version == LEGACY else {}
+    params: dict[str, Any] | None = None if session.version == LEGACY else {}
     for request_id in ("req-ü-42", 987654321):
         _, reply = await session.request(method, params, request_id=request_id)
         response = reply.response(request_id)

@@ -20,7 +20,8 @@ class LegacyMany:
     """``more()`` / ``reject()`` over the context-managed ``many`` (or the old one, if present)."""
 
     def __init__(self, data: Any, **kwargs: Any) -> None:
-        self._inner = conjecture_utils.many(data, **kwargs)
+        # Any: the old ``many`` (with ``more()``) or the new context-managed one, decided at run time.
+        self._inner: Any = conjecture_utils.many(data, **kwargs)
         self._iterator: Iterator[None] | None = None
         self._legacy = hasattr(self._inner, "more")
 

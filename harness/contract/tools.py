@@ -67,7 +67,7 @@ async def pagination(ctx: CheckContext) -> None:
     for page_number in range(1, ctx.settings.max_pages + 1):
         result = await session.call("tools/list", {} if cursor is None else {"cursor": cursor})
         names = [t.get("name") for t in result.get("tools") or [] if isinstance(t, dict)]
-        repeated = sorted(set(names) & set(seen))
+        repeated = sorted(set(seen).intersection(names))
         expect(not repeated, "no tool on two pages", f"page {page_number} repeats {repeated}")
         seen.extend(str(n) for n in names)
         next_cursor = result.get("nextCursor")

@@ -6,6 +6,7 @@ Every MUST must hold in both protocol versions; SHOULD findings are reported but
 from __future__ import annotations
 
 import sys
+from functools import partial
 from typing import Any
 
 from harness.contract.runner import run_contract
@@ -36,7 +37,7 @@ async def run_suite(deployment: Deployment) -> list[Outcome]:
     for name in SERVER_NAMES:
         target = Target.stdio([sys.executable, "-m", "harness.cli", "serve", name, "--transport", "stdio"])
         outcomes.append(
-            await timed_outcome(SUITE, f"{name} server (stdio)", lambda t=target: contract_of(t), 180)
+            await timed_outcome(SUITE, f"{name} server (stdio)", partial(contract_of, target), 180)
         )
     endpoints = deployment.endpoints
     if endpoints.gateway and endpoints.api_key:

@@ -6,6 +6,7 @@ a sample for a tool that is not listed, fails the suite, so the suite cannot sil
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -109,7 +110,7 @@ async def servers_are_private(deployment: Deployment) -> tuple[str, dict[str, An
 async def run_suite(deployment: Deployment) -> list[Outcome]:
     outcomes = [
         await timed_outcome(
-            SUITE, f"every tool via gateway [{mode}]", lambda m=mode: every_tool(deployment, m), 60
+            SUITE, f"every tool via gateway [{mode}]", partial(every_tool, deployment, mode), 60
         )
         for mode in ("auto", "legacy")
     ]
