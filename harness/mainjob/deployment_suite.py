@@ -6,6 +6,7 @@ a sample for a tool that is not listed, fails the suite, so the suite cannot sil
 
 from __future__ import annotations
 
+import ssl
 from functools import partial
 from typing import Any, Literal
 
@@ -97,7 +98,8 @@ async def servers_are_private(deployment: Deployment) -> tuple[str, dict[str, An
         if not url.startswith("https://"):
             raise AssertionError(f"{name} serves plain HTTP: not private")
         assert deployment.endpoints.tls is not None
-        async with httpx.AsyncClient(verify=deployment.endpoints.tls.ca, timeout=5) as http:
+        trust = ssl.create_default_context(cafile=deployment.endpoints.tls.ca)
+        async with httpx.AsyncClient(verify=trust, timeout=5) as http:
             try:
                 response = await http.post(url, json={})
             except httpx.HTTPError:
