@@ -89,6 +89,16 @@ class ClientSettings(BaseSettings):
     )
     search_limit: int = Field(default=5, ge=1)
 
+    def longest_deadline_s(self) -> float:
+        """The longest a tool call may take here: the largest per-tool, per-server or default deadline.
+
+        Whatever stands in front of the client (the gateway) should wait at least this long, or it gives
+        up on calls the client would still complete.
+        """
+        deadlines = [u.call_timeout_s or self.default_timeout_s for u in self.upstreams]
+        deadlines += [s for u in self.upstreams for s in u.tool_timeouts_s.values()]
+        return max(deadlines, default=self.default_timeout_s)
+
     @model_validator(mode="after")
     def _unique_names(self) -> ClientSettings:
         names = [u.name for u in self.upstreams]

@@ -8,6 +8,7 @@ use mTLS with certificates generated for the run. Everything stops in reverse or
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -24,6 +25,7 @@ from servers.common.asgi_serving import Listening, serve_asgi
 from servers.common.runner import serve_http
 from servers.common.settings import TlsSettings
 
+logger = logging.getLogger(__name__)
 RedisChoice = Literal["auto", "real", "fake"]
 BackendChoice = Literal["embedded", "docker"]
 
@@ -119,6 +121,7 @@ class Launcher:
         self.server_tls = TlsSettings()
         self.weather_api: Any | None = None
         self.toxiproxy: Any = None
+        self.client_settings: dict[str, Any] = {}  # client service name → its ClientSettings
         self._mongo_url: str | None = None
 
     async def reach(self, source: str, target: str) -> str:
@@ -260,6 +263,7 @@ class Launcher:
             fields.update(self.options.upstream_overrides.get(edge.target, {}))
             upstreams.append(UpstreamSettings(**fields))
         settings = ClientSettings(upstreams=upstreams, **self.options.client_overrides)
+        self.client_settings[name] = settings
         listening = await self.serve(name, create_client_app(settings))
         self.endpoints.client = f"{listening.base_url}/mcp"
 
@@ -273,7 +277,16 @@ class Launcher:
         address = await self.reach(name, edge.target)
         fields: dict[str, Any] = {"client_url": f"http://{address}", "api_keys": [entry]}
         fields.update(self.options.gateway_overrides)
-        listening = await self.serve(name, create_gateway_app(GatewaySettings(**fields)))
+        settings = GatewaySettings(**fields)
+        client = self.client_settings.get(edge.target)
+        if client is not None and settings.upstream_timeout_s < client.longest_deadline_s():
+            logger.warning(
+                "gateway upstream_timeout_s (%g s) is shorter than the client's longest call deadline "
+                "(%g s): the gateway may answer 504 while a call still completes upstream",
+                settings.upstream_timeout_s,
+                client.longest_deadline_s(),
+            )
+        listening = await self.serve(name, create_gateway_app(settings))
         self.endpoints.gateway = f"{listening.base_url}/mcp"
         self.endpoints.api_key = key
 
