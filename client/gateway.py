@@ -7,6 +7,10 @@ httpx, streaming the answer back (JSON or SSE; ``Mcp-Session-Id``, ``MCP-Protoco
 ``Mcp-Method``, ``Mcp-Name`` pass through). The client must send response headers within
 ``upstream_timeout_s`` (504), and be reachable (502). A caller with an allow-list never sees other tools:
 ``tools/list`` answers and the REST listings are filtered. Every response carries ``X-Request-Id``.
+
+``/metrics`` (Prometheus, a registry per app) counts requests by route kind and status class, 401s and
+429s, and times the client's answers; it appends the client's own series, since only the gateway is
+public. It needs credentials unless ``metrics_public`` is set, and is never rate limited.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -30,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from client.auth import Authenticator, Principal, Unauthorized
 from client.bodies import BodyTooLarge, read_limited_body
+from client.metrics import GatewayMetrics
 from client.ratelimit import RateLimiter, open_storage
 from client.settings import GatewaySettings
 
@@ -66,6 +72,13 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+def route_kind(path: str) -> str:
+    """The label traffic is counted under: the MCP endpoint, the REST API, or anything else."""
+    if path == "/mcp":
+        return "mcp"
+    return "rest" if path.startswith("/v1/") else "other"
 
 
 def problem(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -131,22 +144,31 @@ class GatewayRuntime:
         self.transport = transport
         self.limiter: RateLimiter | None = None
         self.http: httpx.AsyncClient | None = None
+        self.metrics = GatewayMetrics()
 
     def origin_allowed(self, origin: str | None) -> bool:
         return (
             origin is None or bool(LOOPBACK_ORIGIN.match(origin)) or origin in self.settings.allowed_origins
         )
 
-    async def handle(self, request: Request) -> Response:
+    def admit(self, request: Request) -> Principal | Response:
+        """The caller, or the refusal to send: a foreign origin (403) or bad credentials (401)."""
         if not self.origin_allowed(request.headers.get("origin")):
             return problem(403, "origin_forbidden", f"origin {request.headers['origin']!r} is not allowed")
         try:
-            principal = self.authenticator.authenticate(request.headers)
+            return self.authenticator.authenticate(request.headers)
         except Unauthorized as exc:
+            self.metrics.auth_failures.inc()
             return problem(401, "unauthorized", str(exc), {"WWW-Authenticate": 'Bearer realm="mcp-harness"'})
+
+    async def handle(self, request: Request) -> Response:
+        principal = self.admit(request)
+        if isinstance(principal, Response):
+            return principal
         assert self.limiter is not None
         decision = await self.limiter.hit(principal.identity, principal.rate_limit)
         if not decision.allowed:
+            self.metrics.rate_limited.inc()
             return problem(
                 429,
                 "rate_limited",
@@ -202,6 +224,7 @@ class GatewayRuntime:
             headers=headers,
             content=body,
         )
+        kind, started = route_kind(request.url.path), time.perf_counter()
         try:
             with anyio.fail_after(self.settings.upstream_timeout_s):
                 upstream = await self.http.send(outgoing, stream=True)
@@ -222,6 +245,7 @@ class GatewayRuntime:
                 await upstream.aclose()
                 return problem(504, "upstream_timeout", "the client did not finish its answer in time")
             await upstream.aclose()
+            self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
             content_type = upstream.headers.get("content-type", "")
             filtered = filter_body(raw, content_type, filter_for)
             response_headers.pop("content-encoding", None)
@@ -236,13 +260,27 @@ class GatewayRuntime:
                 return problem(504, "upstream_timeout", "the client did not finish its answer in time")
             finally:
                 await upstream.aclose()
+            self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
             return Response(raw, status_code=upstream.status_code, headers=response_headers)
+        self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
         return StreamingResponse(
             upstream.aiter_raw(),
             status_code=upstream.status_code,
             headers=response_headers,
             background=BackgroundTask(upstream.aclose),
         )
+
+    async def client_metrics(self) -> bytes:
+        """The client's series, appended to ours: the client is internal, so scrapes reach it through us."""
+        assert self.http is not None
+        try:
+            with anyio.fail_after(self.settings.upstream_timeout_s):
+                response = await self.http.get(self.settings.client_url.rstrip("/") + "/metrics")
+        except (TimeoutError, httpx.HTTPError) as exc:
+            return f"# client metrics unavailable: {type(exc).__name__}\n".encode()
+        if response.status_code != 200:
+            return f"# client metrics unavailable: HTTP {response.status_code}\n".encode()
+        return response.content
 
 
 def create_gateway_app(
@@ -269,16 +307,30 @@ def create_gateway_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def metrics(request: Request) -> Response:
+        if not settings.metrics_public:
+            refusal = runtime.admit(request)
+            if isinstance(refusal, Response):
+                return refusal
+        body = runtime.metrics.render() + await runtime.client_metrics()
+        return Response(body, media_type=runtime.metrics.content_type)
+
     async def forward(request: Request) -> Response:
         try:
-            return await runtime.handle(request)
+            response = await runtime.handle(request)
         except Exception:  # the boundary: whatever went wrong, the caller gets a clear answer, not a 500 page
             logger.exception("gateway failed to forward %s %s", request.method, request.url.path)
-            return problem(502, "gateway_error", "the gateway could not forward this request")
+            response = problem(502, "gateway_error", "the gateway could not forward this request")
+        runtime.metrics.observe_response(route_kind(request.url.path), response.status_code)
+        return response
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), Route("/{path:path}", forward, methods=methods)],
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/{path:path}", forward, methods=methods),
+        ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)

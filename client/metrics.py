@@ -1,7 +1,8 @@
-"""Prometheus metrics of one client app, in its own ``CollectorRegistry`` (no process-global state).
+"""Prometheus metrics of one client or gateway app, each in its own ``CollectorRegistry`` (no globals).
 
-Calls and errors by upstream, tool and outcome; latency histograms by upstream and tool; breaker state,
-connection state and in-flight calls by upstream (sampled at scrape time).
+Client: calls and errors by upstream, tool and outcome; latency histograms by upstream and tool; breaker
+state, connection state and in-flight calls by upstream (sampled at scrape time). Gateway: requests by
+route kind and status class, credential and rate-limit refusals, and how long the client took to answer.
 """
 
 from __future__ import annotations
@@ -67,4 +68,35 @@ class ClientMetrics:
     def render(self) -> bytes:
         for sample in self._samplers:
             sample()
+        return generate_latest(self.registry)
+
+
+class GatewayMetrics:
+    """What the gateway's ``/metrics`` exposes; the gateway records as it answers."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "mcph_gateway_requests", "Requests answered, by route kind (mcp, rest, other) and status class.",
+            ["route", "status_class"], registry=self.registry,
+        )  # fmt: skip
+        self.auth_failures = Counter(
+            "mcph_gateway_auth_failures", "Requests refused for missing or wrong credentials (401).",
+            registry=self.registry,
+        )  # fmt: skip
+        self.rate_limited = Counter(
+            "mcph_gateway_rate_limited", "Requests refused by the rate limit (429).", registry=self.registry
+        )
+        self.upstream_latency = Histogram(
+            "mcph_gateway_upstream_seconds",
+            "Time the client took to answer a forwarded request (a whole JSON answer; an SSE stream's headers).",
+            ["route"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+
+    def observe_response(self, route: str, status: int) -> None:
+        self.requests.labels(route, f"{status // 100}xx").inc()
+
+    def render(self) -> bytes:
         return generate_latest(self.registry)

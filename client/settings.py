@@ -129,7 +129,12 @@ class JwtSettings(BaseModel):
 
 
 class GatewaySettings(BaseSettings):
-    """The public entry: authentication, limits and where the client is."""
+    """The public entry: authentication, limits and where the client is.
+
+    ``GET /metrics`` (Prometheus text: the gateway's own series, then the client's, which is not public)
+    needs the same credentials as any other request unless ``metrics_public`` is true; it is never rate
+    limited, so a busy caller cannot blind monitoring. ``/healthz`` is always open.
+    """
 
     model_config = SettingsConfigDict(env_prefix="MCPH_GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -148,3 +153,6 @@ class GatewaySettings(BaseSettings):
     )
     upstream_timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=2.0, gt=0)
+    metrics_public: bool = Field(
+        default=False, description="Serve /metrics without credentials (e.g. to an in-cluster scraper)."
+    )
