@@ -3,10 +3,13 @@
 One :class:`Upstream` per configured server. Its supervisor task opens the SDK ``Client`` (a URL over
 Streamable HTTP, optionally mTLS, or a stdio command), lists the tools, then probes the server every
 ``health_interval_s`` with a fresh ``tools/list`` (which doubles as the refresh), and sooner when the
-server announces ``notifications/tools/list_changed`` or a call hit a transport failure. When the
-session breaks it closes it and reconnects with exponential backoff and jitter. The ``Client`` is
-opened and closed in that same task, as the SDK's task groups require; calls from request handlers
-use it concurrently. :class:`UpstreamPool` runs all supervisors and waits for their first attempt.
+server announces ``notifications/tools/list_changed`` or a call hit a transport failure. Legacy
+sessions carry that notification themselves; on 2026-07-28 sessions a child task holds a
+``subscriptions/listen`` stream for it (:mod:`client.change_stream`). When the session breaks it
+closes it and reconnects with exponential backoff and jitter. The ``Client`` and that child's task
+group are opened and closed in the same task, as the SDK's task groups require; calls from request
+handlers use the ``Client`` concurrently. :class:`UpstreamPool` runs all supervisors and waits for
+their first attempt.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from mcp.client.session import IncomingMessage
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from client.change_stream import follow_tool_list_changes
 from client.errors import UpstreamRejected, UpstreamUnavailable
 from client.settings import ClientSettings, UpstreamSettings
 from client.tls import describe_failure, upstream_http_client
@@ -133,7 +137,7 @@ class Upstream:
                 logger.info(
                     "upstream %s connected (%s, %d tools)", self.name, client.protocol_version, len(tools)
                 )
-                await self._watch(client)
+                await self._watch_beside_change_stream(client)
         if scope.cancelled_caught:
             raise TimeoutError(f"no session within {self.settings.connect_timeout_s:g} s")
 
@@ -147,6 +151,19 @@ class Upstream:
         http_client = upstream_http_client(s.tls, s.connect_timeout_s)
         stack.push_async_callback(http_client.aclose)
         return Client(streamable_http_client(s.url, http_client=http_client), **common)
+
+    async def _watch_beside_change_stream(self, client: Client) -> None:
+        """Probe in this task while a child holds the listen stream; a failed probe ends both."""
+        failure: Exception | None = None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(follow_tool_list_changes, client, self.settings, self.request_probe, self._rng)
+            try:
+                await self._watch(client)
+            except Exception as exc:  # re-raised as itself below, not wrapped in a group
+                failure = exc
+            tg.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
 
     async def _watch(self, client: Client) -> None:
         while True:
