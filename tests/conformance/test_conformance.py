@@ -13,14 +13,11 @@ answered with an ``isError`` text, which would otherwise hide a protocol diverge
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import anyio
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.conformance.runner import (
     BASELINE,
