@@ -6,15 +6,28 @@ its input channel into the next outlet, so no byte is lost or reordered. As in l
 before an added or removed one restarts, so its toxicity is rolled again.
 
 Why a fast path: most links carry no toxic most of the time, and a proxy that costs a large share
-of the bandwidth distorts every measurement taken through it. With no toxics the reader
-``recv_into`` s a reused buffer and hands the bytes straight to the sink (one copy in, one out; no
-chunk objects, channels or task hops); the buffer grows from ``read_size`` to ``fast_read_size``
-once a read fills it, so only connections carrying bulk data pay for the large one.
+of the bandwidth or of a round trip distorts every measurement taken through it. With no toxics the
+bytes go from a readiness callback straight to the sink: ``recv_into`` a reused buffer, then a
+non-blocking ``send`` (one copy in, one out; no chunk objects, channels or task hops). The buffer
+grows from ``read_size`` to ``fast_read_size`` once a read fills it, so only connections carrying
+bulk data pay for the large one.
 
-The choice is made per read, synchronously after the read returns: bytes read after a toxic was
-added go through the chain; bytes read before it already sit in the sink's FIFO, ahead of anything
-the chain will emit. A removed toxic hands what it held and queued to the sink before the reader can
-see an empty chain. So switching either way keeps every byte exactly once and in order.
+Why a callback and not ``await loop.sock_recv_into``: each read that has to wait would register the
+socket with the selector, wake a future, unregister it, and resume the task one loop iteration
+later before it could send (two extra selector calls and a task step per chunk). For request/reply
+traffic every chunk waits, and that was about half the proxy's CPU time per round trip. The callback
+stays registered while the link is fast, so a chunk costs one readiness event, one read and one send
+(as an ``asyncio.Protocol`` would, but on the raw socket the toxic chain also reads). The reader task
+only sleeps meanwhile; the callback *parks* it (unregisters itself, then wakes the task) at EOF, when
+the sink is over its high-water mark (the task waits for it to drain: back-pressure), or when it
+finds a toxic at the head of the link. One read per readiness event also keeps a bulk transfer from
+starving the API and the other connections.
+
+The choice is made per read, synchronously in the callback: it reads only while the link has no
+toxic, so bytes read before a toxic was added already sit in the sink's FIFO, ahead of anything the
+chain will emit, and everything after is read by the task into the chain. A removed toxic hands
+what it held and queued to the sink before the reader can see an empty chain. So switching either
+way keeps every byte exactly once and in order.
 """
 
 from __future__ import annotations
@@ -68,6 +81,9 @@ class Link:
         self._stages: list[Stage] = []
         self._head: Outlet = self._sink
         self._reader_task: asyncio.Task[None] | None = None
+        self._buffer = memoryview(bytearray(self._read_size))  # fast-path reads, reused
+        self._parked: asyncio.Future[None] | None = None  # set when the readiness callback stops
+        self._at_eof = False
 
     def start(self, specs: list[ToxicSpec]) -> None:
         for spec in specs:
@@ -85,47 +101,63 @@ class Link:
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        buffer = memoryview(bytearray(self._read_size))
-        unyielded = 0  # bytes moved since this task last let the loop run
         while True:
             if self._head is self._sink:
-                count = await self._recv_into(loop, buffer)
-                if count and self._head is self._sink:  # still no toxic: straight to the socket
-                    self._sink.write(buffer[:count])
-                    if count == len(buffer) < self._fast_read_size:  # bulk data: read more per call
-                        buffer = memoryview(bytearray(self._fast_read_size))
-                    await self._sink.wait_writable()
-                    unyielded += count
-                    if unyielded >= self._fast_read_size:
-                        # Reads and sends that never block never yield: a long transfer would starve
-                        # the API (and toxics could not be added) and every other connection.
-                        unyielded = 0
-                        await asyncio.sleep(0)
-                    continue
-                items = self._chunks(buffer[:count], loop.time())
-            else:
-                try:
-                    data = await loop.sock_recv(self._source, self._read_size)
-                except (ConnectionError, OSError):
-                    data = b""
-                items = [Chunk(data, loop.time())] if data else [None]
-            for item in items:
-                await self._deliver(item)
-            if items[-1] is None:
+                await self._pump_fast(loop)  # returns at EOF, on sink back-pressure, or when a toxic came
+                if self._at_eof:
+                    await self._deliver(None)
+                    return
+                await self._sink.wait_writable()
+                continue
+            try:
+                data = await loop.sock_recv(self._source, self._read_size)
+            except (ConnectionError, OSError):
+                data = b""
+            await self._deliver(Chunk(data, loop.time()) if data else None)
+            if not data:
                 return
 
-    async def _recv_into(self, loop: asyncio.AbstractEventLoop, buffer: memoryview) -> int:
+    async def _pump_fast(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Move bytes from a readiness callback until it parks (see the module docstring)."""
+        fd = self._source.fileno()
+        if fd < 0:
+            self._at_eof = True
+            return
+        self._parked = loop.create_future()
+        loop.add_reader(fd, self._on_readable)
         try:
-            return await loop.sock_recv_into(self._source, buffer)
-        except (ConnectionError, OSError):
-            return 0  # a reset source ends the link like EOF
+            await self._parked
+        finally:
+            if self._source.fileno() == fd:  # a closed socket was already unregistered by discard()
+                loop.remove_reader(fd)
 
-    def _chunks(self, data: memoryview, received_at: float) -> list[Item]:
-        """A fast-path read that a toxic now wants, cut to the chunk size the chain reads."""
-        if not data:
-            return [None]
-        size = self._read_size
-        return [Chunk(bytes(data[i : i + size]), received_at) for i in range(0, len(data), size)]
+    def _on_readable(self) -> None:
+        """One read straight into the sink; park the task when the fast path must stop."""
+        if self._head is not self._sink:  # a toxic was added: the chain reads from now on
+            self._park()
+            return
+        try:
+            count = self._source.recv_into(self._buffer)
+        except (BlockingIOError, InterruptedError):
+            return
+        except (ConnectionError, OSError):
+            count = 0  # a reset source ends the link like EOF
+        if not count:
+            self._at_eof = True
+            self._park()
+            return
+        self._sink.write(self._buffer[:count])
+        if count == len(self._buffer) < self._fast_read_size:  # bulk data: read more per call
+            self._buffer = memoryview(bytearray(self._fast_read_size))
+        if self._sink.full:
+            self._park()  # the task waits for the sink to drain, then reads again
+
+    def _park(self) -> None:
+        """Stop the readiness callback now (not when the task runs again) and wake the task."""
+        if self._source.fileno() >= 0:
+            asyncio.get_running_loop().remove_reader(self._source.fileno())
+        if self._parked is not None and not self._parked.done():
+            self._parked.set_result(None)
 
     async def _deliver(self, item: Item) -> None:
         while True:

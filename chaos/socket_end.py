@@ -76,6 +76,11 @@ class SocketSink:
             self._loop.add_writer(self._sock.fileno(), self._flush)
         self._pending += data
 
+    @property
+    def full(self) -> bool:
+        """Whether a writer should wait (``wait_writable``) before writing more."""
+        return not self.closed and len(self._pending) > self._high_water
+
     async def wait_writable(self) -> None:
         """Wait until the buffer is at most ``high_water`` bytes (or the socket is gone)."""
         while not self.closed and len(self._pending) > self._high_water:
