@@ -17,25 +17,11 @@ import anyio
 import httpx
 
 from harness.fixtures.client import serve_stack, toy_wallet
-
-VERSION = "2026-07-28"
-META = {"io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {}}
+from harness.mcp_wire import tool_call
 
 
 def call(tool: str, i: int) -> tuple[dict[str, Any], dict[str, str]]:
-    body = {
-        "jsonrpc": "2.0",
-        "id": i,
-        "method": "tools/call",
-        "params": {"name": tool, "arguments": {"account": "alice"}, "_meta": META},
-    }
-    headers = {
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": VERSION,
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": tool,
-    }
-    return body, headers
+    return tool_call(tool, {"account": "alice"}, i)
 
 
 async def measure(

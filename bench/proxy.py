@@ -31,10 +31,10 @@ import httpx
 from mcp.server.mcpserver import MCPServer
 
 from chaos.client import ToxiproxyClient
+from harness.mcp_wire import tool_call
 from servers.common.runner import serve_http
 from servers.common.settings import ServerSettings
 
-PROTOCOL = "2026-07-28"
 BLOCK = 1024 * 1024
 
 
@@ -65,35 +65,12 @@ async def proxy_process() -> AsyncIterator[str]:
             await process.wait()
 
 
-def call_body(request_id: int) -> dict[str, object]:
-    return {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "tools/call",
-        "params": {
-            "name": "echo",
-            "arguments": {"text": "hello"},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": PROTOCOL,
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
-    }
-
-
-HEADERS = {
-    "Accept": "application/json, text/event-stream",
-    "MCP-Protocol-Version": PROTOCOL,
-    "Mcp-Method": "tools/call",
-    "Mcp-Name": "echo",
-}
-
-
 async def call_round(http: httpx.AsyncClient, url: str, calls: int) -> list[float]:
     samples = []
     for request_id in range(calls):
         started = time.perf_counter()
-        response = await http.post(url, json=call_body(request_id), headers=HEADERS)
+        body, headers = tool_call("echo", {"text": "hello"}, request_id)
+        response = await http.post(url, json=body, headers=headers)
         samples.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200 or "error" in response.json():
             raise RuntimeError(f"tools/call failed: {response.status_code} {response.text[:200]}")

@@ -21,11 +21,12 @@ import anyio
 import httpx
 from mcp.server.mcpserver import MCPServer
 
+from harness.mcp_wire import MODERN_VERSION, tool_call
 from servers.common.runner import serve_http
 from servers.common.settings import ServerSettings
 from servers.registry import server_specs
 
-PROTOCOL = "2026-07-28"
+PROTOCOL = MODERN_VERSION
 
 # One cache-hit call per server: what an agent repeats most.
 WORKLOAD: dict[str, tuple[str, dict[str, Any]]] = {
@@ -60,33 +61,9 @@ class Measurement:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def call_body(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "tools/call",
-        "params": {
-            "name": tool,
-            "arguments": arguments,
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": PROTOCOL,
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
-    }
-
-
 async def call(client: httpx.AsyncClient, url: str, request_id: int, tool: str, args: dict[str, Any]) -> None:
-    response = await client.post(
-        url,
-        json=call_body(request_id, tool, args),
-        headers={
-            "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": PROTOCOL,
-            "Mcp-Method": "tools/call",
-            "Mcp-Name": tool,
-        },
-    )
+    body, headers = tool_call(tool, args, request_id)
+    response = await client.post(url, json=body, headers=headers)
     response.raise_for_status()
     result = response.json().get("result", {})
     if result.get("isError"):

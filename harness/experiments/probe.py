@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-PROTOCOL_VERSION = "2026-07-28"
+from harness.mcp_wire import tool_call
 
 
 @dataclass(frozen=True)
@@ -94,25 +94,7 @@ class GatewayProbe:
         self, tool: str, arguments: dict[str, Any] | None = None, *, timeout_s: float | None = None
     ) -> CallOutcome:
         """``tools/call`` ``tool``; ``timeout_s`` bounds this call (default: the probe's timeout)."""
-        body = {
-            "jsonrpc": "2.0",
-            "id": next(self._ids),
-            "method": "tools/call",
-            "params": {
-                "name": tool,
-                "arguments": arguments or {},
-                "_meta": {
-                    "io.modelcontextprotocol/protocolVersion": PROTOCOL_VERSION,
-                    "io.modelcontextprotocol/clientCapabilities": {},
-                },
-            },
-        }
-        headers = {
-            "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": PROTOCOL_VERSION,
-            "Mcp-Method": "tools/call",
-            "Mcp-Name": tool,
-        }
+        body, headers = tool_call(tool, arguments, next(self._ids))
         started = time.perf_counter()
         try:
             response = await self._http.post(

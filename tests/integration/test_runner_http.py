@@ -9,11 +9,11 @@ import httpx
 import pytest
 from mcp.server.mcpserver import MCPServer
 
+from harness.mcp_wire import tool_call
 from servers.common.runner import serve_http
 from servers.common.settings import ServerSettings
 
 pytestmark = pytest.mark.anyio
-MODERN = "2026-07-28"
 
 
 def tiny_server() -> MCPServer:
@@ -28,26 +28,7 @@ def tiny_server() -> MCPServer:
 
 
 def call(text: str = "hi") -> tuple[dict[str, Any], dict[str, str]]:
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {
-            "name": "echo",
-            "arguments": {"text": text},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": MODERN,
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
-    }
-    headers = {
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": MODERN,
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": "echo",
-    }
-    return body, headers
+    return tool_call("echo", {"text": text})
 
 
 async def test_foreign_host_header_is_refused_and_configured_names_are_accepted() -> None:

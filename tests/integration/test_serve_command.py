@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from harness.mcp_wire import modern_request
+
 SERVE = [sys.executable, "-m", "harness.cli", "serve"]
 
 
@@ -64,22 +66,7 @@ def test_http_server_answers_tools_list(name: str) -> None:
             line = process.stderr.readline()
         match = re.search(r"serving MCP at (\S+)", line)
         assert match, f"no address announced: {line!r}"
-        body = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/list",
-            "params": {
-                "_meta": {
-                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                    "io.modelcontextprotocol/clientCapabilities": {},
-                }
-            },
-        }
-        headers = {
-            "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": "2026-07-28",
-            "Mcp-Method": "tools/list",
-        }
+        body, headers = modern_request("tools/list")
         response = httpx.post(match.group(1), json=body, headers=headers, timeout=10)
         assert response.status_code == 200
         names = {tool["name"] for tool in response.json()["result"]["tools"]}

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-PROTOCOL = "2026-07-28"
+from harness.mcp_wire import modern_request
 
 
 def wait_for_file(path: Path, process: subprocess.Popen[bytes], timeout_s: float) -> dict[str, object]:
@@ -27,22 +27,8 @@ def wait_for_file(path: Path, process: subprocess.Popen[bytes], timeout_s: float
 
 
 def rpc(url: str, key: str, method: str, params: dict[str, object]) -> httpx.Response:
-    params = {
-        **params,
-        "_meta": {
-            "io.modelcontextprotocol/protocolVersion": PROTOCOL,
-            "io.modelcontextprotocol/clientCapabilities": {},
-        },
-    }
-    headers = {
-        "Authorization": f"Bearer {key}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": PROTOCOL,
-        "Mcp-Method": method,
-    }
-    if method == "tools/call":
-        headers["Mcp-Name"] = str(params["name"])
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    body, headers = modern_request(method, params)
+    headers["Authorization"] = f"Bearer {key}"
     return httpx.post(url, json=body, headers=headers, timeout=20)
 
 

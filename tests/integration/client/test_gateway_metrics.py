@@ -10,25 +10,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from client.gateway import create_gateway_app
 from client.settings import GatewaySettings
 from harness.fixtures.client import serve_stack, toy_weather
+from harness.mcp_wire import modern_request
 
 pytestmark = pytest.mark.anyio
-MODERN = "2026-07-28"
-TOOLS_LIST = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "tools/list",
-    "params": {
-        "_meta": {
-            "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": {},
-        }
-    },
-}
-MCP_HEADERS = {
-    "Accept": "application/json, text/event-stream",
-    "MCP-Protocol-Version": MODERN,
-    "Mcp-Method": "tools/list",
-}
+TOOLS_LIST, MCP_HEADERS = modern_request("tools/list")
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
