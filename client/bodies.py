@@ -1,17 +1,32 @@
-"""Reading a request body with a size bound enforced while reading (Content-Length is only a hint)."""
+"""Reading a request body with a size bound enforced while reading (Content-Length is only a hint).
+
+With a deadline too (the gateway's): a body trickled byte by byte, or shorter than its Content-Length,
+ends in :class:`BodyTimeout` (408) instead of holding the connection for as long as the sender likes;
+a caller that hangs up mid-body ends in :class:`CallerGone`, which is routine, not an error.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from starlette.requests import Request
+import anyio
+from starlette.requests import ClientDisconnect, Request
 
 
 class BodyTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"request body exceeds {limit} bytes")
         self.limit = limit
+
+
+class BodyTimeout(Exception):
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(f"the request body did not arrive within {timeout_s:g} s")
+
+
+class CallerGone(Exception):
+    """The caller closed the connection before its request body was complete."""
 
 
 class BodyNotJsonObject(Exception):
@@ -41,6 +56,17 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_body_in_time(request: Request, limit: int, timeout_s: float) -> bytes:
+    """:func:`read_limited_body` within ``timeout_s``: :class:`BodyTimeout` or :class:`CallerGone`."""
+    try:
+        with anyio.fail_after(timeout_s):
+            return await read_limited_body(request, limit)
+    except TimeoutError:
+        raise BodyTimeout(timeout_s) from None
+    except ClientDisconnect:
+        raise CallerGone from None
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

@@ -1,12 +1,15 @@
 """The public gateway in front of the client: authenticate, authorise, limit, then forward.
 
-Order for every request except ``/healthz``: Origin check (403) → credentials (401 with
-``WWW-Authenticate``) → rate limit per caller (429 with ``Retry-After``) → body read with a size bound
-(413) → tool allow-list on ``tools/call`` bodies and REST call paths (403) → forward to the client with
-httpx, streaming the answer back (JSON or SSE; ``Mcp-Session-Id``, ``MCP-Protocol-Version``,
-``Mcp-Method``, ``Mcp-Name`` pass through). The client must send response headers within
-``upstream_timeout_s`` (504), and be reachable (502). A caller with an allow-list never sees other tools:
-``tools/list`` answers and the REST listings are filtered. Every response carries ``X-Request-Id``.
+Order for every request except ``/healthz``: canonical path (400, ``client.paths``) → Origin check (403)
+→ credentials (401 with ``WWW-Authenticate``) → rate limit per caller (429 with ``Retry-After``) → body
+read with a size bound and a deadline (413, 408) → body sanity: UTF-8, nesting depth, lone surrogates,
+duplicate JSON-RPC keys (400, ``client.json_guard``) → tool allow-list on ``tools/call`` bodies and REST
+call paths (403) → forward to the client (``client.forwarding``), streaming the answer back (JSON or
+SSE; ``Mcp-Session-Id``, ``MCP-Protocol-Version``, ``Mcp-Method``, ``Mcp-Name`` pass through). The
+client must send response headers within ``upstream_timeout_s`` (504), and be reachable (502, saying
+whether the request was sent). A caller with an allow-list never sees other tools: ``tools/list``
+answers and the REST listings are filtered. Every response carries ``X-Request-Id``. Slow and excess
+connections are refused by the server protocol and a cap on requests in flight (``client.slow_clients``).
 
 ``/metrics`` (Prometheus, a registry per app) counts requests by route kind and status class, 401s and
 429s, and times the client's answers; it appends the client's own series, since only the gateway is
@@ -18,7 +21,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,48 +32,30 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from client.allowlist import called_tools, filter_body, jsonrpc_messages
+from client.allowlist import called_tools, filter_body
 from client.auth import Authenticator, Principal, Unauthorized
-from client.bodies import BodyTooLarge, read_limited_body
+from client.bodies import BodyTimeout, BodyTooLarge, CallerGone, read_body_in_time
+from client.forwarding import (
+    ForwardFailure,
+    open_client_pool,
+    outgoing_url,
+    request_headers,
+    response_headers,
+    send_once_or_twice,
+)
+from client.json_guard import BadJsonBody, check_body, jsonrpc_messages
 from client.metrics import GatewayMetrics
+from client.paths import CanonicalPathGuard
 from client.ratelimit import RateLimiter, open_storage
+from client.request_ids import RequestIdMiddleware
 from client.settings import GatewaySettings
+from client.slow_clients import InFlightCap, guarded_protocol
 
 logger = logging.getLogger(__name__)
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "x-api-key", "origin"}
-)  # fmt: skip
 LOOPBACK_ORIGIN = re.compile(r"^https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$")
 REST_CALL = re.compile(r"^/v1/tools/(?P<name>[^/]+)/call$")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 FORBIDDEN_TOOL = -32003
-
-
-class RequestIdMiddleware:
-    """Propagate a well-formed ``X-Request-Id`` or generate one; echo it on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 def route_kind(path: str) -> str:
@@ -79,6 +63,40 @@ def route_kind(path: str) -> str:
     if path == "/mcp":
         return "mcp"
     return "rest" if path.startswith("/v1/") else "other"
+
+
+REFUSALS = (BodyTooLarge, BodyTimeout, CallerGone, BadJsonBody, ForwardFailure)
+
+
+def refusal_response(request: Request, exc: Exception) -> Response:
+    """The one place a typed refusal becomes an HTTP answer (JSON-RPC on ``/mcp`` for bad bodies)."""
+    if isinstance(exc, BodyTooLarge):
+        return problem(413, "body_too_large", str(exc))
+    if isinstance(exc, BodyTimeout):
+        logger.info(
+            "request body too slow: %s %s from %s", request.method, request.url.path, client_host(request)
+        )
+        return problem(408, "request_timeout", str(exc), {"Connection": "close"})
+    if isinstance(exc, CallerGone):
+        logger.info(
+            "caller hung up mid-request: %s %s from %s",
+            request.method,
+            request.url.path,
+            client_host(request),
+        )
+        return problem(499, "caller_gone", "the caller closed the connection")
+    if isinstance(exc, BadJsonBody):
+        if request.url.path == "/mcp":
+            error = {"code": exc.code, "message": str(exc)}
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, status_code=400)
+        return problem(400, "bad_body", str(exc))
+    assert isinstance(exc, ForwardFailure)
+    body = {"error": exc.error, "message": exc.message, "outcome": exc.outcome}
+    return JSONResponse(body, status_code=exc.status)
+
+
+def client_host(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def problem(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -112,6 +130,8 @@ class GatewayRuntime:
             return problem(401, "unauthorized", str(exc), {"WWW-Authenticate": 'Bearer realm="mcp-harness"'})
 
     async def handle(self, request: Request) -> Response:
+        """Admit, limit, check and forward; typed refusals are mapped by :func:`refusal_response`."""
+        path: str = request.scope["path"]  # canonical: CanonicalPathGuard refused every other spelling
         principal = self.admit(request)
         if isinstance(principal, Response):
             return principal
@@ -125,26 +145,26 @@ class GatewayRuntime:
                 f"more than {decision.limit} requests in the window",
                 {"Retry-After": str(decision.retry_after_s), "X-RateLimit-Limit": str(decision.limit)},
             )
-        try:
-            body = await read_limited_body(request, self.settings.max_request_bytes)
-        except BodyTooLarge as exc:
-            return problem(413, "body_too_large", str(exc))
-        path = request.url.path
+        if request.headers.get("content-encoding", "identity").strip().lower() != "identity":
+            return problem(415, "unsupported_content_encoding", "request bodies must not be content-encoded")
+        settings = self.settings
+        body = await read_body_in_time(request, settings.max_request_bytes, settings.body_timeout_s)
+        check_body(body, settings.max_json_depth)
         messages = jsonrpc_messages(body) if path == "/mcp" and request.method == "POST" else []
-        denied = self.denied_tool(request, principal, messages)
+        denied = self.denied_tool(request, path, principal, messages)
         if denied is not None:
             return self.forbidden_tool(denied, messages)
         filtering = principal.allowed_tools is not None and (
             any(m.get("method") == "tools/list" for m in messages)
             or (request.method == "GET" and path in ("/v1/tools", "/v1/tools/search"))
         )
-        return await self.forward(request, body, principal if filtering else None)
+        return await self.forward(request, path, body, principal if filtering else None)
 
     def denied_tool(
-        self, request: Request, principal: Principal, messages: list[dict[str, Any]]
+        self, request: Request, path: str, principal: Principal, messages: list[dict[str, Any]]
     ) -> str | None:
         names = called_tools(request, messages)
-        match = REST_CALL.match(request.url.path)
+        match = REST_CALL.match(path)
         if match:
             names.append(match["name"])
         return next((name for name in names if not principal.may_call(name)), None)
@@ -161,64 +181,46 @@ class GatewayRuntime:
             return JSONResponse(body, status_code=403)
         return problem(403, "tool_forbidden", text)
 
-    async def forward(self, request: Request, body: bytes, filter_for: Principal | None) -> Response:
+    async def forward(
+        self, request: Request, path: str, body: bytes, filter_for: Principal | None
+    ) -> Response:
         assert self.http is not None
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+        headers = request_headers(request.headers.items())
         headers.append(("x-request-id", request.state.request_id))
         if request.client is not None:
             headers.append(("x-forwarded-for", request.client.host))
-        outgoing = self.http.build_request(
-            request.method,
-            self.settings.client_url.rstrip("/") + request.url.path,
-            params=request.url.query or None,
-            headers=headers,
-            content=body,
-        )
-        kind, started = route_kind(request.url.path), time.perf_counter()
+        url = outgoing_url(self.settings.client_url, path, request.scope.get("query_string", b""))
+        outgoing = self.http.build_request(request.method, url, headers=headers, content=body)
+        kind, started = route_kind(path), time.perf_counter()
+        upstream = await send_once_or_twice(self.http, outgoing, self.settings.upstream_timeout_s)
+        answer_headers = response_headers(upstream)
+        streaming = upstream.headers.get("content-type", "").startswith("text/event-stream")
+        if filter_for is None and streaming:
+            self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
+            return StreamingResponse(
+                upstream.aiter_raw(),
+                status_code=upstream.status_code,
+                headers=answer_headers,
+                background=BackgroundTask(upstream.aclose),
+            )
+        # A JSON answer is small and complete: read it whole (cheaper than chunked streaming), as raw
+        # bytes so Content-Encoding and Content-Length stay true; a filtered one is decoded and rewritten.
         try:
             with anyio.fail_after(self.settings.upstream_timeout_s):
-                upstream = await self.http.send(outgoing, stream=True)
-        except TimeoutError:
-            return problem(
-                504,
-                "upstream_timeout",
-                f"the client did not answer in {self.settings.upstream_timeout_s:g} s",
-            )
-        except httpx.HTTPError as exc:
-            return problem(502, "upstream_unreachable", f"the client is unreachable ({type(exc).__name__})")
-        response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-        if filter_for is not None:
-            try:
-                with anyio.fail_after(self.settings.upstream_timeout_s):
-                    raw = await upstream.aread()
-            except (TimeoutError, httpx.HTTPError):
-                await upstream.aclose()
-                return problem(504, "upstream_timeout", "the client did not finish its answer in time")
+                raw = (
+                    await upstream.aread()
+                    if filter_for
+                    else b"".join([c async for c in upstream.aiter_raw()])
+                )
+        except (TimeoutError, httpx.HTTPError):
+            return problem(504, "upstream_timeout", "the client did not finish its answer in time")
+        finally:
             await upstream.aclose()
-            self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
-            content_type = upstream.headers.get("content-type", "")
-            filtered = filter_body(raw, content_type, filter_for)
-            response_headers.pop("content-encoding", None)
-            return Response(filtered, status_code=upstream.status_code, headers=response_headers)
-        if not upstream.headers.get("content-type", "").startswith("text/event-stream"):
-            # A JSON answer is small and complete: read it whole (cheaper than chunked streaming),
-            # as raw bytes so Content-Encoding and Content-Length stay true.
-            try:
-                with anyio.fail_after(self.settings.upstream_timeout_s):
-                    raw = b"".join([chunk async for chunk in upstream.aiter_raw()])
-            except (TimeoutError, httpx.HTTPError):
-                return problem(504, "upstream_timeout", "the client did not finish its answer in time")
-            finally:
-                await upstream.aclose()
-            self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
-            return Response(raw, status_code=upstream.status_code, headers=response_headers)
         self.metrics.upstream_latency.labels(kind).observe(time.perf_counter() - started)
-        return StreamingResponse(
-            upstream.aiter_raw(),
-            status_code=upstream.status_code,
-            headers=response_headers,
-            background=BackgroundTask(upstream.aclose),
-        )
+        if filter_for is not None:
+            raw = filter_body(raw, upstream.headers.get("content-type", ""), filter_for)
+            answer_headers.pop("content-encoding", None)
+        return Response(raw, status_code=upstream.status_code, headers=answer_headers)
 
     async def client_metrics(self) -> bytes:
         """The client's series, appended to ours: the client is internal, so scrapes reach it through us."""
@@ -241,13 +243,8 @@ def create_gateway_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        storage = open_storage(settings.rate_limit_storage)
-        runtime.limiter = RateLimiter(settings.rate_limit, storage)
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout_s, read=None, write=settings.connect_timeout_s, pool=None
-        )
-        limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport) as http:
+        runtime.limiter = RateLimiter(settings.rate_limit, open_storage(settings.rate_limit_storage))
+        async with open_client_pool(settings, transport) as http:
             runtime.http = http
             try:
                 yield
@@ -268,6 +265,8 @@ def create_gateway_app(
     async def forward(request: Request) -> Response:
         try:
             response = await runtime.handle(request)
+        except REFUSALS as exc:
+            response = refusal_response(request, exc)
         except Exception:  # the boundary: whatever went wrong, the caller gets a clear answer, not a 500 page
             logger.exception("gateway failed to forward %s %s", request.method, request.url.path)
             response = problem(502, "gateway_error", "the gateway could not forward this request")
@@ -283,6 +282,15 @@ def create_gateway_app(
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(
+        InFlightCap, limit=settings.max_in_flight, retry_after_s=settings.overload_retry_after_s
+    )
+    app.add_middleware(CanonicalPathGuard)
     app.add_middleware(RequestIdMiddleware)
     app.state.runtime = runtime
+    app.state.uvicorn_options = {
+        "http": guarded_protocol(
+            settings.header_timeout_s, settings.max_connections, settings.overload_retry_after_s
+        )
+    }
     return app

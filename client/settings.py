@@ -156,3 +156,27 @@ class GatewaySettings(BaseSettings):
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without credentials (e.g. to an in-cluster scraper)."
     )
+    client_tls: UpstreamTls = Field(
+        default_factory=UpstreamTls, description="mTLS toward the client: trust ca_file, present cert/key."
+    )
+    pool_idle_expiry_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Drop pooled connections idle this long: below the client's keep-alive (5 s).",
+    )
+    max_json_depth: int = Field(default=64, ge=2, description="Deeper JSON bodies get 400 (-32700 on /mcp).")
+    header_timeout_s: float = Field(
+        default=5.0, gt=0, description="Request headers must arrive in time (408)."
+    )
+    body_timeout_s: float = Field(
+        default=10.0, gt=0, description="The whole request body must arrive in time (408)."
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="Open connections; more get 503 + Retry-After."
+    )
+    max_in_flight: int = Field(
+        default=256, ge=1, description="Requests handled at once; more get 503 + Retry-After."
+    )
+    overload_retry_after_s: int = Field(
+        default=1, ge=0, description="Retry-After on the 503s of the two caps."
+    )

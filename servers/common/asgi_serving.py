@@ -74,8 +74,13 @@ async def serve_asgi(
     log_level: str = "warning",
     startup_timeout_s: float = 10.0,
 ) -> AsyncIterator[Listening]:
-    """Run ``app`` until the block exits; yields the bound address."""
+    """Run ``app`` until the block exits; yields the bound address.
+
+    An app that must be served with particular uvicorn options (the gateway: its slow-client protocol)
+    names them in ``app.state.uvicorn_options``, so every way of serving it applies them.
+    """
     tls = tls or TlsSettings()
+    own_options = dict(getattr(getattr(app, "state", None), "uvicorn_options", None) or {})
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
@@ -85,6 +90,7 @@ async def serve_asgi(
         access_log=False,
         timeout_graceful_shutdown=2,
         **uvicorn_tls_options(tls),
+        **own_options,
     )
     server = EmbeddedUvicorn(config)
     try:

@@ -63,7 +63,7 @@ async def test_metrics_count_traffic_refusals_and_latency_and_need_credentials()
         assert values[("mcph_gateway_auth_failures_total", ())] == 3  # two scrapes and one call
         assert values[("mcph_gateway_rate_limited_total", ())] == 1
         assert values[latency_count("rest")] == 2  # only requests the client answered
-        assert values[latency_count("mcp")] == 2
+        assert values[latency_count("mcp")] == 1  # the non-UTF-8 body was refused at the gateway
         assert ("mcph_client_upstream_up", (("upstream", "weather"),)) in values  # the client's, appended
 
 
