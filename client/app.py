@@ -25,7 +25,6 @@ from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,12 +32,15 @@ from starlette.routing import Route
 
 from client.bodies import BodyNotJsonObject, BodyTooLarge, parse_json_object, read_limited_body
 from client.dispatch import ToolDispatcher
+from client.encodable import require_encodable
 from client.errors import (
     ClientError,
+    InvalidArguments,
     ToolCollision,
     ToolNotFound,
     error_body,
     error_result,
+    protocol_error,
     retry_after_header,
 )
 from client.metrics import ClientMetrics
@@ -89,6 +91,7 @@ class ClientRuntime:
         return [{"name": s.name, "score": s.score, "description": s.description} for s in found]
 
     async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        require_encodable(name, arguments)  # before anything is routed: see client.encodable
         if name == self.find_tools_name:
             return await self._call_find_tools(arguments)
         return await self.dispatcher.call(name, arguments)
@@ -129,9 +132,9 @@ def build_mcp_server(runtime: ClientRuntime) -> Server[Any]:
     ) -> types.CallToolResult:
         try:
             return await runtime.call(params.name, dict(params.arguments or {}))
-        except ToolNotFound as exc:
-            # The spec makes an unknown tool a protocol error, not a tool result.
-            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from exc
+        except (ToolNotFound, InvalidArguments) as exc:
+            # The spec makes an unknown tool or bad arguments a protocol error, not a tool result.
+            raise protocol_error(exc) from exc
         except ClientError as exc:
             return error_result(exc)
 

@@ -1,5 +1,9 @@
 """TLS toward upstreams: an ``ssl.SSLContext`` from PEM files, the SDK's httpx2 client built on it,
 and turning the SDK's nested ``ExceptionGroup`` of a failed connection into one readable error.
+
+Pooled connections expire after ``POOL_IDLE_EXPIRY_S``, below the servers' keep-alive (uvicorn: 5 s),
+so a request is rarely written to a connection the server is closing at that moment (which would make
+its outcome unknown).
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ import anyio
 import httpx2
 
 from client.settings import UpstreamTls
+from client.upstream_transport import OutcomeReportingTransport
+
+POOL_IDLE_EXPIRY_S = 2.0
 
 
 def upstream_ssl_context(tls: UpstreamTls) -> ssl.SSLContext:
@@ -21,12 +28,20 @@ def upstream_ssl_context(tls: UpstreamTls) -> ssl.SSLContext:
 
 
 def upstream_http_client(tls: UpstreamTls, connect_timeout_s: float) -> httpx2.AsyncClient:
-    """The SDK transport's HTTP client: per-phase timeouts (reads are bounded by call deadlines)."""
+    """The SDK transport's HTTP client: per-phase timeouts (reads are bounded by call deadlines), and
+    failures reported per request (:class:`~client.upstream_transport.OutcomeReportingTransport`)."""
     timeout = httpx2.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None)
-    limits = httpx2.Limits(max_connections=200, max_keepalive_connections=64)
+    limits = httpx2.Limits(
+        max_connections=200, max_keepalive_connections=64, keepalive_expiry=POOL_IDLE_EXPIRY_S
+    )
     uses_tls = bool(tls.ca_file or tls.cert_file)
     verify: ssl.SSLContext | bool = upstream_ssl_context(tls) if uses_tls else True
-    return httpx2.AsyncClient(verify=verify, timeout=timeout, limits=limits)
+    over_tls = uses_tls
+    transport = OutcomeReportingTransport(
+        httpx2.AsyncHTTPTransport(verify=verify, limits=limits),
+        describe=lambda exc: describe_failure(exc, over_tls),
+    )
+    return httpx2.AsyncClient(timeout=timeout, transport=transport)
 
 
 def leaf_exceptions(error: BaseException) -> list[BaseException]:

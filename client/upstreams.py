@@ -8,8 +8,10 @@ sessions carry that notification themselves; on 2026-07-28 sessions a child task
 ``subscriptions/listen`` stream for it (:mod:`client.change_stream`). When the session breaks it
 closes it and reconnects with exponential backoff and jitter. The ``Client`` and that child's task
 group are opened and closed in the same task, as the SDK's task groups require; calls from request
-handlers use the ``Client`` concurrently. :class:`UpstreamPool` runs all supervisors and waits for
-their first attempt.
+handlers use the ``Client`` concurrently, so one request must never be able to end the session: its
+transport refuses unencodable messages per request (:mod:`client.encodable`) and turns a failed POST
+into that request's error (:mod:`client.upstream_transport`). :class:`UpstreamPool` runs all
+supervisors and waits for their first attempt.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ import anyio
 import mcp_types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.session import IncomingMessage
+from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from client.change_stream import follow_tool_list_changes
-from client.errors import UpstreamRejected, UpstreamUnavailable
+from client.encodable import UnencodableMessage, encoding_checked
+from client.errors import NOT_SENT, UNKNOWN, InvalidArguments, UpstreamRejected, UpstreamUnavailable
 from client.settings import ClientSettings, UpstreamSettings
 from client.tls import describe_failure, upstream_http_client
+from client.upstream_transport import TRANSPORT_FAILURE, transport_failure_outcome
 
 logger = logging.getLogger(__name__)
 MAX_TOOL_PAGES = 50
@@ -72,15 +77,24 @@ class Upstream:
         self._wake.set()
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        """Call ``name`` on this server; transport failures become :class:`UpstreamUnavailable`."""
+        """Call ``name`` on this server; transport failures become :class:`UpstreamUnavailable` whose
+        ``outcome`` says whether the request may have reached the server."""
         client = self._client
         if client is None:
             raise UpstreamUnavailable(
-                f"{self.name!r} is not connected: {self.last_error}", upstream=self.name
+                f"{self.name!r} is not connected: {self.last_error}", upstream=self.name, outcome=NOT_SENT
             )
         try:
             result = await client.call_tool(name, arguments)
+        except UnencodableMessage as exc:
+            raise InvalidArguments(str(exc), upstream=self.name) from exc
         except MCPError as exc:
+            if exc.code == TRANSPORT_FAILURE:
+                self.request_probe()
+                outcome = transport_failure_outcome(exc.error.data) or UNKNOWN
+                raise UpstreamUnavailable(
+                    f"{self.name!r}: {exc}", upstream=self.name, outcome=outcome
+                ) from exc
             if exc.code in TRANSIENT_ERROR_CODES:
                 self.request_probe()
                 raise UpstreamUnavailable(f"{self.name!r}: {exc}", upstream=self.name) from exc
@@ -146,11 +160,11 @@ class Upstream:
         common: dict[str, Any] = {"mode": s.mode, "message_handler": self._on_message, "cache": None}
         if s.command:
             params = StdioServerParameters(command=s.command, args=list(s.args), env=s.env)
-            return Client(params, **common)
+            return Client(encoding_checked(stdio_client(params)), **common)
         assert s.url is not None
         http_client = upstream_http_client(s.tls, s.connect_timeout_s)
         stack.push_async_callback(http_client.aclose)
-        return Client(streamable_http_client(s.url, http_client=http_client), **common)
+        return Client(encoding_checked(streamable_http_client(s.url, http_client=http_client)), **common)
 
     async def _watch_beside_change_stream(self, client: Client) -> None:
         """Probe in this task while a child holds the listen stream; a failed probe ends both."""
