@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs")
+COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs", "load")
 
 
 def build_app() -> typer.Typer:

@@ -41,7 +41,7 @@ class WorkloadSettings(BaseSettings):
     transfer_weight: int = Field(default=2, ge=0)
     search_weight: int = Field(default=2, ge=0)
     cities: list[str] = Field(
-        default=["Berlin", "Paris", "London", "Madrid", "Rome", "Vienna", "Oslo", "Tokyo"]
+        default=["Berlin", "Paris", "London", "Madrid", "Rome", "Vienna", "Amsterdam", "Tokyo"]
     )
     queries: list[str] = Field(
         default=[
