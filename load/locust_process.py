@@ -41,6 +41,7 @@ class LocustPlan:
     locustfile: Path = LOCUSTFILE
     env: dict[str, str] = field(default_factory=dict)
     master_port: int | None = None
+    user_classes: list[str] = field(default_factory=list)  # empty: every user class of the locustfile
 
     @property
     def csv_prefix(self) -> Path:
@@ -63,6 +64,7 @@ class LocustPlan:
             "--html", str(self.report_dir / "locust.html"),
             "--exit-code-on-error", "0",
             "--only-summary",
+            *self.user_classes,
         ]  # fmt: skip
         if self.workers:
             command += [
