@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev system-deps minilm conformance clean
+.PHONY: run test lint install install-dev system-deps minilm conformance load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ system-deps:
 
 run: install
 	$(BIN)/mcp-harness run
+
+# The full-length load run (the tests run it for seconds): default SLOs, reports in reports/load.
+LOAD_ARGS ?= --run-time 60s --users 20
+load: install system-deps
+	$(BIN)/mcp-harness load $(LOAD_ARGS) --report reports/load
 
 lint: install-dev
 	$(BIN)/ruff check .
