@@ -1,8 +1,14 @@
-"""Calling an exposed tool: resolve the route, then bulkhead → deadline → retry → breaker → upstream.
+"""Calling an exposed tool: resolve the route, then deadline → bulkhead → retry → breaker → upstream.
 
 One :class:`UpstreamGuard` per upstream holds its breaker, bulkhead and retry policy, so the state of
-one server never touches calls to another. The deadline bounds the whole call (retries included);
-time spent waiting for a bulkhead slot is bounded separately by the bulkhead.
+one server never touches calls to another. The deadline is one end-to-end budget: waiting for a
+bulkhead slot, every attempt and the backoff between them all spend it, so a caller hears back within
+the deadline (plus scheduling slack) however busy the upstream is.
+
+The error a caller gets says what became of the call (:mod:`client.errors`). Attempts are tracked in a
+:class:`SendLedger`: once any attempt may have reached the server, the final error is ``unknown``
+whatever later attempts say — a retry refused by an open breaker does not undo a first attempt that
+may have been applied.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from typing import Any
 import anyio
 import mcp_types as types
 
-from client.errors import ClientError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from client.errors import (
+    NOT_SENT,
+    UNKNOWN,
+    ClientError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from client.metrics import ClientMetrics
 from client.resilience import Bulkhead, CircuitBreaker, Clock, RetryPolicy, resolve_deadline
 from client.router import RoutedTool, ToolRouter
@@ -88,33 +101,79 @@ class ToolDispatcher:
         upstream = self.pool[route.upstream]
         guard = self.guards[route.upstream]
         deadline_s = resolve_deadline(upstream.settings, route.original_name, self.settings.default_timeout_s)
+        sends = SendLedger()
 
         async def attempt() -> types.CallToolResult:
-            guard.breaker.before_call()
+            guard.breaker.before_call()  # CircuitOpen here: nothing was sent
             guard.attempts += 1
             verdict: bool | None = None
+            sends.start()
             try:
                 result = await upstream.call_tool(route.original_name, arguments)
                 verdict = True
+                sends.settle(None)
                 return result
-            except UpstreamUnavailable:
+            except UpstreamUnavailable as exc:
                 verdict = False
+                sends.settle(exc)
                 raise
-            except UpstreamRejected:
+            except UpstreamRejected as exc:
                 verdict = True  # the server answered: it is alive
+                sends.settle(exc)
+                raise
+            except ClientError as exc:
+                sends.settle(exc)
                 raise
             finally:
+                sends.end()
                 if verdict is None:
                     guard.breaker.release_probe()
                 else:
                     guard.breaker.record(verdict)
 
-        async with guard.bulkhead.slot():
-            try:
-                with anyio.fail_after(deadline_s):
+        try:
+            with anyio.fail_after(deadline_s):
+                async with guard.bulkhead.slot():
                     return await guard.retry.run(attempt, safe_to_repeat=route.safe_to_repeat)
-            except TimeoutError:
+        except TimeoutError:
+            if sends.maybe_sent:
                 guard.breaker.record(False)
-                raise UpstreamTimeout(
-                    f"{route.name!r} did not answer within {deadline_s:g} s", upstream=route.upstream
-                ) from None
+            raise UpstreamTimeout(
+                f"{route.name!r} did not answer within {deadline_s:g} s",
+                upstream=route.upstream,
+                outcome=UNKNOWN if sends.maybe_sent else NOT_SENT,
+            ) from None
+        except ClientError as exc:
+            sends.make_final(exc)
+            raise
+
+
+@dataclass
+class SendLedger:
+    """What the attempts of one call may have done; decides the outcome of the call's final error."""
+
+    maybe_sent: bool = False
+    _in_flight: bool = False
+    _settled: bool = False
+
+    def start(self) -> None:
+        self._in_flight, self._settled = True, False
+
+    def settle(self, error: ClientError | None) -> None:
+        """An attempt ended with an answer (None) or ``error``, whose outcome says if it was sent."""
+        self._settled = True
+        if error is None or error.outcome != NOT_SENT:
+            self.maybe_sent = True
+
+    def end(self) -> None:
+        if self._in_flight and not self._settled:
+            self.maybe_sent = True  # cut off (deadline, cancellation) while it may have been on the wire
+        self._in_flight = False
+
+    def make_final(self, error: ClientError) -> None:
+        """Make ``error`` indeterminate if an earlier attempt may have reached the server."""
+        if self.maybe_sent and error.outcome != UNKNOWN:
+            error.outcome = UNKNOWN
+            error.message += (
+                " (an earlier attempt may have been applied: retry with the same idempotency key)"
+            )

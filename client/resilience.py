@@ -1,10 +1,11 @@
 """Per-upstream protection: deadlines, retries, a circuit breaker and a bulkhead.
 
 * Deadline — one per call, resolved tool → server → default (:func:`resolve_deadline`); it bounds the
-  whole call, retries included, so a caller waits at most that long.
-* Retries — tenacity with exponential backoff and jitter, only for tools annotated ``readOnlyHint`` or
-  ``idempotentHint`` and only for :class:`UpstreamUnavailable` (a call that may have run is never
-  repeated for a tool that is not safe to repeat).
+  whole call, bulkhead queueing and retries included, so a caller waits at most that long.
+* Retries — tenacity with exponential backoff and jitter, only for :class:`UpstreamUnavailable`: for
+  any tool when the failed attempt was provably not sent, otherwise only for tools annotated
+  ``readOnlyHint`` or ``idempotentHint`` (a call that may have run is never repeated for a tool that is
+  not safe to repeat).
 * :class:`CircuitBreaker` — closed → open when the failure rate over a sliding window reaches a
   threshold with a minimum number of calls → half-open after ``open_s`` (one probe call) → closed on
   success, open again on failure. Written here because no maintained asyncio breaker fits (pybreaker is
@@ -24,9 +25,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from client.errors import BulkheadFull, CircuitOpen, UpstreamUnavailable
+from client.errors import NOT_SENT, BulkheadFull, CircuitOpen, UpstreamUnavailable
 from client.settings import BreakerSettings, RetrySettings, UpstreamSettings
 
 T = TypeVar("T")
@@ -157,20 +158,22 @@ class Bulkhead:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retry :class:`UpstreamUnavailable` for tools that are safe to repeat; never otherwise."""
+    """Retry :class:`UpstreamUnavailable` when nothing was sent, or when the tool is safe to repeat."""
 
     settings: RetrySettings
 
     async def run(self, attempt: Callable[[], Awaitable[T]], *, safe_to_repeat: bool) -> T:
-        attempts = self.settings.attempts if safe_to_repeat else 1
+        def retryable(error: BaseException) -> bool:
+            return isinstance(error, UpstreamUnavailable) and (safe_to_repeat or error.outcome == NOT_SENT)
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(attempts),
+            stop=stop_after_attempt(self.settings.attempts),
             wait=wait_exponential_jitter(
                 multiplier=self.settings.initial_backoff_s,
                 max=self.settings.max_backoff_s,
                 jitter=self.settings.jitter_s,
             ),
-            retry=retry_if_exception_type(UpstreamUnavailable),
+            retry=retry_if_exception(retryable),
             reraise=True,
         )
         async for try_ in retrying:

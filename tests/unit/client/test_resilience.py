@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import anyio
 import pytest
 
-from client.errors import BulkheadFull, CircuitOpen, UpstreamRejected, UpstreamUnavailable
+from client.dispatch import SendLedger
+from client.errors import BulkheadFull, CircuitOpen, Outcome, UpstreamRejected, UpstreamUnavailable
 from client.resilience import BreakerState, Bulkhead, CircuitBreaker, RetryPolicy, resolve_deadline
 from client.settings import BreakerSettings, RetrySettings, UpstreamSettings
 
@@ -134,6 +135,39 @@ async def test_retries_only_for_tools_safe_to_repeat(safe: bool, expected_attemp
     with anyio.fail_after(5), pytest.raises(UpstreamUnavailable):
         await policy.run(flaky, safe_to_repeat=safe)
     assert attempts == expected_attempts
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("outcome", "expected_attempts"), [("not_sent", 3), ("unknown", 1)])
+async def test_a_tool_unsafe_to_repeat_is_retried_only_when_nothing_was_sent(
+    outcome: Outcome, expected_attempts: int
+) -> None:
+    policy = RetryPolicy(RetrySettings(attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002, jitter_s=0))
+    attempts = 0
+
+    async def refused() -> str:
+        nonlocal attempts
+        attempts += 1
+        raise UpstreamUnavailable("connection refused", upstream="wallet", outcome=outcome)
+
+    with anyio.fail_after(5), pytest.raises(UpstreamUnavailable):
+        await policy.run(refused, safe_to_repeat=False)
+    assert attempts == expected_attempts
+
+
+def test_send_ledger_makes_the_final_error_unknown_once_any_attempt_may_have_been_sent() -> None:
+    sends = SendLedger()
+    sends.start()
+    sends.settle(UpstreamUnavailable("refused", outcome="not_sent"))
+    sends.end()
+    definite = CircuitOpen("open")
+    sends.make_final(definite)
+    assert definite.outcome == "not_sent"  # nothing reached the server so far
+    sends.start()
+    sends.end()  # cut off mid-attempt (deadline or cancellation): it may have been written
+    later = CircuitOpen("open")
+    sends.make_final(later)
+    assert later.outcome == "unknown" and "same idempotency key" in later.message
 
 
 @pytest.mark.anyio
