@@ -50,7 +50,7 @@ from client.paths import CanonicalPathGuard
 from client.ratelimit import RateLimiter, open_storage
 from client.request_ids import RequestIdMiddleware
 from client.settings import GatewaySettings
-from client.slow_clients import InFlightCap, guarded_protocol
+from client.slow_clients import HeaderSizeCap, InFlightCap, guarded_protocol
 
 logger = logging.getLogger(__name__)
 LOOPBACK_ORIGIN = re.compile(r"^https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$")
@@ -286,6 +286,7 @@ def create_gateway_app(
         InFlightCap, limit=settings.max_in_flight, retry_after_s=settings.overload_retry_after_s
     )
     app.add_middleware(CanonicalPathGuard)
+    app.add_middleware(HeaderSizeCap, limit=settings.max_header_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.state.runtime = runtime
     app.state.uvicorn_options = {

@@ -165,6 +165,7 @@ class GatewaySettings(BaseSettings):
         description="Drop pooled connections idle this long: below the client's keep-alive (5 s).",
     )
     max_json_depth: int = Field(default=64, ge=2, description="Deeper JSON bodies get 400 (-32700 on /mcp).")
+    max_header_bytes: int = Field(default=16_384, ge=1024, description="Larger request heads get 431 or 400.")
     header_timeout_s: float = Field(
         default=5.0, gt=0, description="Request headers must arrive in time (408)."
     )

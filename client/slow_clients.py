@@ -140,3 +140,25 @@ class InFlightCap:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+class HeaderSizeCap:
+    """431 for a request head whose header lines total more than ``limit`` bytes.
+
+    h11 bounds only a head still arriving (``h11_max_incomplete_event_size``, set to the same limit);
+    a head that arrives whole in one read is measured here.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and sum(len(k) + len(v) + 4 for k, v in scope["headers"]) > self.limit:
+            body = json.dumps(
+                {"error": "headers_too_large", "message": f"request headers exceed {self.limit} bytes"}
+            ).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 431, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
