@@ -72,13 +72,13 @@ def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
         target: Annotated[
-            str | None, typer.Option(help="MCP endpoint URL [default: launch the embedded deployment]")
+            str | None, typer.Option(help="MCP endpoint URL (none: launch the embedded deployment)")
         ] = None,
         users: Annotated[int, typer.Option(min=1, help="concurrent simulated agents")] = 10,
         spawn_rate: Annotated[float, typer.Option(min=0.1, help="users started per second")] = 10.0,
         run_time: Annotated[str, typer.Option(help="how long the load runs (20s, 1m30s)")] = "30s",
         slo: Annotated[
-            str, typer.Option(help="objectives: [tool:]metric<value, comma-separated")
+            str, typer.Option(help="objectives: (tool:)metric<value, comma-separated")
         ] = DEFAULT_SLO,
         workers: Annotated[int, typer.Option(min=0, help="Locust worker processes (0: one process)")] = 0,
         faults: Annotated[
