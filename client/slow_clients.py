@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 import h11
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,9 @@ def guarded_protocol(header_timeout_s: float, max_connections: int, retry_after_
 
 
 class InFlightCap:
-    """At most ``limit`` requests handled at once; the rest get 503 + ``Retry-After`` at once.
+    """At most ``limit`` requests being worked on at once; the rest get 503 + ``Retry-After`` at once.
+
+    A request stops counting when its answer starts, so open SSE streams do not use up the cap.
 
     ``/healthz`` is exempt: an overloaded gateway is alive, and must not be restarted for being busy.
     """
@@ -136,10 +138,20 @@ class InFlightCap:
             await send({"type": "http.response.body", "body": body})
             return
         self.in_flight += 1
+        holding = True
+
+        async def send_releasing(message: Message) -> None:
+            nonlocal holding
+            if holding and message["type"] == "http.response.start":
+                holding = False  # answered: a long SSE stream no longer counts as work in progress
+                self.in_flight -= 1
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_releasing)
         finally:
-            self.in_flight -= 1
+            if holding:
+                self.in_flight -= 1
 
 
 class HeaderSizeCap:

@@ -20,7 +20,7 @@ import pytest
 from anyio.abc import SocketStream
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from client.auth import mint_dev_api_key
@@ -316,3 +316,28 @@ async def test_the_gateway_reaches_the_client_over_mtls(mtls_material: MtlsMater
                 assert answer.status_code == expected, (tls, answer.text)
                 if expected == 200:
                     assert answer.json() == {"path": "/v1/tools"}
+
+
+async def test_open_event_streams_do_not_use_up_the_in_flight_cap() -> None:
+    async def events(request: Request) -> StreamingResponse:
+        async def forever() -> AsyncIterator[bytes]:
+            yield b": open\n\n"
+            await anyio.sleep_forever()
+
+        return StreamingResponse(forever(), media_type="text/event-stream")
+
+    async def tools(request: Request) -> JSONResponse:
+        return JSONResponse({"tools": []})
+
+    upstream_app = Starlette(routes=[Route("/mcp", events), Route("/v1/tools", tools)])
+    key, entry = mint_dev_api_key()
+    async with serve_asgi(upstream_app) as upstream:
+        settings = GatewaySettings(client_url=upstream.base_url, api_keys=[entry], max_in_flight=1)
+        async with serve_asgi(create_gateway_app(settings)) as gateway, httpx.AsyncClient() as http:
+            headers = {"X-API-Key": key}
+            with anyio.fail_after(10):
+                async with http.stream("GET", f"{gateway.base_url}/mcp", headers=headers) as stream:
+                    assert stream.status_code == 200
+                    assert (
+                        await http.get(f"{gateway.base_url}/v1/tools", headers=headers)
+                    ).status_code == 200
