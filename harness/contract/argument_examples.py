@@ -4,6 +4,9 @@ extra fields, huge and odd strings). Seeded, so a failing example can be reprodu
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import random
 from typing import Any
 
@@ -37,10 +40,34 @@ WRONG_VALUES: dict[str, Any] = {
 }
 
 
+class SchemaUnusable(Exception):
+    """No arguments can be generated from this inputSchema (the message says why, never empty)."""
+
+
 def valid_arguments(schema: dict[str, Any], count: int, seed_value: int) -> list[dict[str, Any]]:
-    """Up to ``count`` distinct argument objects valid under ``schema`` (same seed, same list)."""
+    """Up to ``count`` distinct argument objects valid under ``schema`` (same seed, same list).
+
+    Cached per (schema, count, seed): several checks ask for the same examples, and generating
+    them is the slow part of a run. Raises :class:`SchemaUnusable` instead of the generator's own
+    (often message-less) exceptions."""
     if count <= 0:
         return []
+    try:
+        generated = generate_cached(json.dumps(schema, sort_keys=True, default=str), count, seed_value)
+    except Exception as exc:  # hypothesis-jsonschema raises bare AssertionErrors on bad schemas
+        detail = str(exc) or "the generator rejected the schema"
+        raise SchemaUnusable(
+            f"cannot generate arguments from inputSchema: {type(exc).__name__}: {detail}"
+        ) from None
+    return copy.deepcopy(list(generated))
+
+
+@functools.lru_cache(maxsize=256)
+def generate_cached(schema_json: str, count: int, seed_value: int) -> tuple[dict[str, Any], ...]:
+    return tuple(generate(json.loads(schema_json), count, seed_value))
+
+
+def generate(schema: dict[str, Any], count: int, seed_value: int) -> list[dict[str, Any]]:
     drawn: list[dict[str, Any]] = []
     strategy = from_schema(schema).filter(lambda value: isinstance(value, dict))
 
@@ -62,8 +89,29 @@ def valid_arguments(schema: dict[str, Any], count: int, seed_value: int) -> list
 
 
 def first_valid(schema: dict[str, Any], seed_value: int) -> dict[str, Any] | None:
-    examples = valid_arguments(schema, 1, seed_value)
+    examples = schema_examples(schema) or valid_arguments(schema, 1, seed_value)
     return examples[0] if examples else None
+
+
+def schema_examples(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Argument objects the schema itself offers: its ``examples``, else one built from each
+    property's ``default`` or first example (only when every required property has one)."""
+    listed = schema.get("examples")
+    if isinstance(listed, list) and any(isinstance(e, dict) for e in listed):
+        return [e for e in listed if isinstance(e, dict)]
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    built: dict[str, Any] = {}
+    for name, sub in (props or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        if "default" in sub:
+            built[name] = sub["default"]
+        elif isinstance(sub.get("examples"), list) and sub["examples"]:
+            built[name] = sub["examples"][0]
+    required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+    if not built or any(r not in built for r in required):
+        return []
+    return [built]
 
 
 def property_types(schema: dict[str, Any]) -> dict[str, str]:
@@ -110,4 +158,4 @@ def nested(depth: int) -> Any:
     return value
 
 
-__all__ = ["first_valid", "invalid_arguments", "st", "valid_arguments"]
+__all__ = ["SchemaUnusable", "first_valid", "invalid_arguments", "schema_examples", "st", "valid_arguments"]

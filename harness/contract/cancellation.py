@@ -13,11 +13,11 @@ from typing import Any
 
 import anyio
 
-from harness.contract.argument_examples import valid_arguments
 from harness.contract.context import CheckContext
 from harness.contract.outcomes import CheckSkipped, expect
-from harness.contract.registry import LEGACY_ONLY, check
+from harness.contract.registry import ALONE, LEGACY_ONLY, check
 from harness.contract.session import McpSession
+from harness.contract.stdio_wire import StdioWire
 from harness.contract.wire import Reply, result_of
 
 CANCEL_RESEND_S = 0.1
@@ -52,6 +52,7 @@ async def unknown_request_ignored(ctx: CheckContext) -> None:
     ),
     severity="SHOULD",
     versions=LEGACY_ONLY,
+    phase=ALONE,
 )
 async def in_flight_stops(ctx: CheckContext) -> None:
     if not ctx.settings.long_tool:
@@ -64,7 +65,12 @@ async def in_flight_stops(ctx: CheckContext) -> None:
     outcome: list[Reply] = []
 
     async def call() -> None:
-        _, reply = await session.request("tools/call", params, request_id=rid, timeout_s=grace)
+        try:
+            _, reply = await session.request(
+                "tools/call", params, request_id=rid, timeout_s=grace, progress_token=f"{rid}-progress"
+            )
+        except TimeoutError:
+            return  # silence: judged below
         outcome.append(reply)
         finished.set()
 
@@ -102,43 +108,40 @@ async def in_flight_stops(ctx: CheckContext) -> None:
 async def progress_token(ctx: CheckContext) -> None:
     session = await ctx.session()
     observed = 0
+    issued: list[tuple[str, str, int]] = []
     for tool in await ctx.callable_tools():
-        examples = valid_arguments(tool.get("inputSchema") or {}, PROGRESS_SAMPLES, ctx.settings.fuzz_seed)
-        for index, arguments in enumerate(examples):
-            token = f"progress-{tool['name']}-{index}"
-            params: dict[str, Any] = {
-                "name": tool["name"],
-                "arguments": arguments,
-                "_meta": {"progressToken": token},
-            }
-            _rid, reply = await session.request("tools/call", params)
-            notes = progress_notes(session, reply)
+        for index, arguments in enumerate(await ctx.call_examples(tool, PROGRESS_SAMPLES)):
+            token = f"progress-{tool['name']}-{index}-{session.next_id()}"
+            params: dict[str, Any] = {"name": tool["name"], "arguments": arguments}
+            _rid, reply = await session.request(
+                "tools/call", params, progress_token=token, timeout_s=ctx.settings.call_timeout_s
+            )
+            notes = reply.notifications("notifications/progress")
             observed += len(notes)
             verify_progress(str(tool["name"]), token, notes)
+            issued.append((str(tool["name"]), token, len(notes)))
+    if not session.is_http:
+        verify_stdio_aftermath(session, issued)
     if not observed:
         raise CheckSkipped("no tool reported progress (with JSON responses a server may send none)")
 
 
-def progress_notes(session: McpSession, reply: Reply) -> list[dict[str, Any]]:
-    notes = reply.notifications("notifications/progress")
-    if not session.is_http:
-        late = [m for m in session.wire.drain() if isinstance(m, dict)]  # type: ignore[union-attr]
-        notes += [m for m in late if m.get("method") == "notifications/progress"]
-        if late:
-            notes.append({"__after_response__": True})
-    return notes
+def verify_stdio_aftermath(session: McpSession, issued: list[tuple[str, str, int]]) -> None:
+    """Over stdio notes are told apart by token: one carrying a token we never issued is wrong, one
+    for a request whose response came is late. Notes of earlier checks' requests are not ours."""
+    wire = session.wire
+    assert isinstance(wire, StdioWire)
+    for tool, token, before in issued:
+        late = wire.expect_progress(token)[before:]
+        expect(not late, f"{tool}: no progress after the response", f"{len(late)} note(s) after the result")
+    stray = [m for m in wire.drain() if isinstance(m, dict) and m.get("method") == "notifications/progress"]
+    tokens = sorted({str((m.get("params") or {}).get("progressToken")) for m in stray})
+    expect(not stray, "progress notes only with a token the client issued", f"tokens {tokens}")
 
 
 def verify_progress(tool: str, token: str, notes: list[dict[str, Any]]) -> None:
-    expect(
-        not any(n.get("__after_response__") for n in notes),
-        f"{tool}: no progress after the response",
-        "progress arrived after the result",
-    )
     last: float | None = None
     for note in notes:
-        if note.get("__after_response__"):
-            continue
         params = note.get("params") or {}
         expect(params.get("progressToken") == token, f"{tool}: token {token!r}", json.dumps(params)[:200])
         value = params.get("progress")

@@ -14,21 +14,27 @@ import anyio
 import anyio.abc
 import httpx
 
+from harness.contract.argument_examples import SchemaUnusable, schema_examples, valid_arguments
 from harness.contract.http_wire import HttpWire
 from harness.contract.outcomes import NOT_FOR_STDIO, CheckSkipped
+from harness.contract.revival import RunState
 from harness.contract.session import McpSession, ProtocolFailure
 from harness.contract.settings import ContractSettings
 from harness.contract.stdio_wire import StdioWire
 from harness.contract.target import Target, TargetUnreachable
+from harness.contract.tool_selection import split_callable
 
 
 class Connector:
     """Opens sessions to one target for one protocol version; ``aclose`` ends them all."""
 
-    def __init__(self, target: Target, version: str, settings: ContractSettings) -> None:
+    def __init__(
+        self, target: Target, version: str, settings: ContractSettings, run: RunState | None = None
+    ) -> None:
         self.target = target
         self.version = version
         self.settings = settings
+        self.run = run or RunState(settings)
         self.stack = AsyncExitStack()
         self._client: httpx.AsyncClient | None = None
         self._shared: McpSession | None = None
@@ -52,8 +58,12 @@ class Connector:
 
     def http_wire(self) -> HttpWire:
         if self._client is None:
-            timeout = httpx.Timeout(self.settings.request_timeout_s)
-            self._client = httpx.AsyncClient(timeout=timeout, headers=dict(self.target.extra_headers))
+            # reads are bounded by each exchange's own deadline (progress may extend it), not by httpx
+            timeout = httpx.Timeout(self.settings.request_timeout_s, read=None)
+            verify = self.target.tls.ssl_context() if self.target.tls else True
+            self._client = httpx.AsyncClient(
+                timeout=timeout, headers=dict(self.target.extra_headers), verify=verify
+            )
             self.stack.push_async_callback(self._client.aclose)
         return HttpWire(self.target.url, self._client, self.settings.request_timeout_s)
 
@@ -70,6 +80,24 @@ class Connector:
         if opened:
             await session.open()
         return session
+
+    @property
+    def current_shared(self) -> McpSession | None:
+        return self._shared
+
+    def forget_shared(self) -> None:
+        self._shared = None
+
+    async def respawn(self) -> str:
+        """Stdio: end the shared process (dead or hung) so the next check gets a fresh one; returns
+        its exit account. HTTP: nothing to do here (the runner decides, see revival)."""
+        shared, self._shared = self._shared, None
+        if shared is None or not isinstance(shared.wire, StdioWire):
+            return ""
+        await shared.wire.settle()
+        account = shared.wire.exit_account()
+        await shared.wire.aclose()
+        return account
 
     async def shared_session(self) -> McpSession:
         shared = self._shared
@@ -127,13 +155,32 @@ class CheckContext:
         return list(self._tools_cache["tools"])
 
     async def callable_tools(self) -> list[dict[str, Any]]:
-        skip = set(self.settings.skip_tools)
-        if self.settings.long_tool:
-            skip.add(self.settings.long_tool)
-        tools = [t for t in await self.tools() if t.get("name") not in skip]
+        """The tools this run may call (see tool_selection); skips the check when none is left."""
+        tools, excluded = split_callable(await self.tools(), self.settings)
         if not tools:
-            raise CheckSkipped("the server lists no tools to call")
+            why = "; ".join(f"{name}: {reason}" for name, reason in excluded.items())
+            raise CheckSkipped(f"no tool may be called ({why})" if why else "the server lists no tools")
         return tools
+
+    async def call_examples(self, tool: dict[str, Any], count: int) -> list[dict[str, Any]]:
+        """Up to ``count`` argument objects expected to succeed: known-good ones first, then generated.
+        A schema nothing can be generated from gives only the known-good ones (tools.input-schema
+        reports the schema itself)."""
+        known = self.known_good(tool)
+        if len(known) >= count:
+            return known[:count]
+        try:
+            generated = await anyio.to_thread.run_sync(
+                valid_arguments, tool.get("inputSchema") or {}, count, self.settings.fuzz_seed
+            )
+        except SchemaUnusable:
+            generated = []
+        return (known + [g for g in generated if g not in known])[:count]
+
+    def known_good(self, tool: dict[str, Any]) -> list[dict[str, Any]]:
+        """Calls expected to succeed: the user's ``--example``s, then the schema's examples/defaults."""
+        given = list(self.settings.known_good.get(str(tool.get("name")), []))
+        return given + [e for e in schema_examples(tool.get("inputSchema") or {}) if e not in given]
 
 
 __all__ = ["CheckContext", "Connector", "TargetUnreachable"]

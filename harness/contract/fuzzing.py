@@ -1,62 +1,92 @@
-"""Fuzzing: every tool called with valid arguments generated from its inputSchema and with invalid
-ones; every call must be answered (result or error) within a deadline, never with HTTP 5xx, and the
-server must keep serving afterwards. Seeded; a failure names the tool, the example and the seed."""
+"""Fuzzing: every callable tool called with valid arguments (the user's ``--example``s, the schema's
+examples, then hypothesis-jsonschema) and with invalid ones; every call must be answered (result or
+error) without HTTP 5xx, and the target must survive. A failing example is isolated (replayed
+alone), shrunk (see shrinking) and reported with the tool, the exact arguments, the protocol
+version and a one-line reproduction. A tool whose schema cannot be fuzzed is noted, never fatal."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 
-from harness.contract.argument_examples import first_valid, invalid_arguments, valid_arguments
+from harness.contract.argument_examples import SchemaUnusable, first_valid, invalid_arguments, valid_arguments
 from harness.contract.context import CheckContext
+from harness.contract.fuzz_calls import CallOutcome, call_once
+from harness.contract.fuzz_findings import Case, Finding, isolate_and_shrink
 from harness.contract.outcomes import CheckFailed, expect
-from harness.contract.registry import check
-from harness.contract.target import TargetUnreachable
-from harness.contract.wire import error_of, result_of
+from harness.contract.registry import ALONE, check
+
+CaseMaker = Callable[[CheckContext, dict[str, Any]], list[Case]]
 
 
-def show(arguments: Any, limit: int = 160) -> str:
-    text = json.dumps(arguments, ensure_ascii=True)
-    return text if len(text) <= limit else text[:limit] + f"…(+{len(text) - limit} chars)"
+def valid_cases(ctx: CheckContext, tool: dict[str, Any]) -> list[Case]:
+    schema = tool.get("inputSchema") or {}
+    known = ctx.known_good(tool)
+    cases = [Case(f"known-good example #{i}", a) for i, a in enumerate(known)]
+    generated = valid_arguments(schema, ctx.settings.fuzz_valid_examples, ctx.settings.fuzz_seed)
+    cases += [Case(f"valid example #{i}", a) for i, a in enumerate(generated) if a not in known]
+    return cases
 
 
-async def fuzz_call(ctx: CheckContext, name: str, label: str, arguments: Any) -> None:
-    """One call; raises CheckFailed describing the example unless it was answered properly."""
-    session = await ctx.session()
-    where = f"{name} with {label} {show(arguments)} (seed {ctx.settings.fuzz_seed})"
-    try:
-        with anyio.fail_after(ctx.settings.fuzz_call_timeout_s):
-            rid, reply = await session.request(
-                "tools/call",
-                {"name": name, "arguments": arguments},
-                timeout_s=ctx.settings.fuzz_call_timeout_s,
-            )
-    except TimeoutError as exc:
+def invalid_cases(ctx: CheckContext, tool: dict[str, Any]) -> list[Case]:
+    schema = tool.get("inputSchema") or {}
+    known = ctx.known_good(tool)
+    base = known[0] if known else first_valid(schema, ctx.settings.fuzz_seed)
+    pairs = invalid_arguments(schema, base, ctx.settings.fuzz_invalid_examples, ctx.settings.fuzz_seed)
+    return [Case(label, arguments) for label, arguments in pairs]
+
+
+async def first_failures(ctx: CheckContext, name: str, cases: list[Case]) -> list[tuple[Case, CallOutcome]]:
+    """Run ``cases`` (bounded concurrency); stop launching once one fails; return the failures."""
+    failed: list[tuple[int, Case, CallOutcome]] = []
+    # Over HTTP with no way to restart, one call at a time, so a death names exactly one request.
+    exact = ctx.is_http and not ctx.connector.run.can_restart
+    limiter = anyio.CapacityLimiter(1 if exact else ctx.settings.fuzz_concurrency)
+
+    async def one(index: int, case: Case) -> None:
+        async with limiter:
+            if failed or ctx.connector.run.dead:
+                return
+            outcome = await call_once(ctx, name, case.arguments)
+            if outcome.kind != "ok":
+                failed.append((index, case, outcome))
+
+    async with anyio.create_task_group() as group:
+        for index, case in enumerate(cases):
+            group.start_soon(one, index, case)
+    return [(case, outcome) for _, case, outcome in sorted(failed, key=lambda f: f[0])]
+
+
+async def fuzz_tools(ctx: CheckContext, make_cases: CaseMaker) -> str:
+    """Fuzz every callable tool; raise CheckFailed listing each tool's finding, else return notes."""
+    findings: list[Finding] = []
+    notes: list[str] = []
+    for tool in await ctx.callable_tools():
+        name = str(tool["name"])
+        if ctx.connector.run.dead:
+            notes.append(f"{name}: not run ({ctx.connector.run.dead})")
+            continue
+        try:
+            cases = await anyio.to_thread.run_sync(make_cases, ctx, tool)
+        except SchemaUnusable as exc:
+            notes.append(f"{name}: not fuzzed ({exc}; see tools.input-schema)")
+            continue
+        failures = await first_failures(ctx, name, cases)
+        if failures:
+            findings.append(await isolate_and_shrink(ctx, name, failures))
+    if findings:
         raise CheckFailed(
-            f"an answer within {ctx.settings.fuzz_call_timeout_s:g} s", f"none for {where}"
-        ) from exc
-    except TargetUnreachable as exc:
-        raise CheckFailed("the server to stay up", f"{exc} after {where}") from exc
-    expect(reply.status is None or reply.status < 500, "no HTTP 5xx", f"{reply.describe()} for {where}")
-    response = reply.response(rid)
-    result = result_of(response)
-    expect(
-        result is not None or error_of(response) is not None,
-        "a JSON-RPC result or error",
-        f"{reply.describe()} for {where}",
-    )
-    if result is not None:
-        expect(
-            isinstance(result.get("content"), list), "content in the result", f"{show(result)} for {where}"
+            "every call answered (result or JSON-RPC error) and the target to stay up",
+            " || ".join(f.describe() for f in findings),
+            details=[f.as_dict() for f in findings],
         )
-
-
-async def still_serving(ctx: CheckContext) -> None:
-    session = await ctx.session()
-    alive, account = await session.alive()
-    expect(alive, "the server still serving after fuzzing", account)
+    if not ctx.connector.run.dead:
+        session = await ctx.session()
+        alive, account = await session.alive()
+        expect(alive, "the server still serving after fuzzing", account)
+    return "held" + (f"; {'; '.join(notes)}" if notes else "")
 
 
 @check(
@@ -66,16 +96,10 @@ async def still_serving(ctx: CheckContext) -> None:
         "server/tools + transports: every request gets a response; servers MUST validate inputs and not crash"
     ),
     severity="MUST",
+    phase=ALONE,
 )
-async def fuzz_valid(ctx: CheckContext) -> None:
-    for tool in await ctx.callable_tools():
-        schema = tool.get("inputSchema") or {}
-        examples = await anyio.to_thread.run_sync(
-            valid_arguments, schema, ctx.settings.fuzz_valid_examples, ctx.settings.fuzz_seed
-        )
-        for index, arguments in enumerate(examples):
-            await fuzz_call(ctx, str(tool["name"]), f"valid example #{index}", arguments)
-    await still_serving(ctx)
+async def fuzz_valid(ctx: CheckContext) -> str:
+    return await fuzz_tools(ctx, valid_cases)
 
 
 @check(
@@ -85,13 +109,7 @@ async def fuzz_valid(ctx: CheckContext) -> None:
         "server/tools security: servers MUST validate all tool inputs; bad input yields an error, not a crash"
     ),
     severity="MUST",
+    phase=ALONE,
 )
-async def fuzz_invalid(ctx: CheckContext) -> None:
-    for tool in await ctx.callable_tools():
-        schema = tool.get("inputSchema") or {}
-        base = await anyio.to_thread.run_sync(first_valid, schema, ctx.settings.fuzz_seed)
-        for label, arguments in invalid_arguments(
-            schema, base, ctx.settings.fuzz_invalid_examples, ctx.settings.fuzz_seed
-        ):
-            await fuzz_call(ctx, str(tool["name"]), label, arguments)
-    await still_serving(ctx)
+async def fuzz_invalid(ctx: CheckContext) -> str:
+    return await fuzz_tools(ctx, invalid_cases)

@@ -8,6 +8,7 @@ came. Transport failures become :class:`~harness.contract.target.TargetUnreachab
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -35,10 +36,19 @@ class HttpWire:
         raw: bool = False,
         await_id: JsonRpcId | None = None,
         accept: str = JSON_AND_SSE,
+        timeout_s: float | None = None,
+        progress_token: JsonRpcId | None = None,
     ) -> Reply:
         content = body if raw else json.dumps(body)
         all_headers = {"Content-Type": "application/json", "Accept": accept, **(headers or {})}
-        return await self.exchange("POST", all_headers, content=content, await_id=await_id)
+        return await self.exchange(
+            "POST",
+            all_headers,
+            content=content,
+            await_id=await_id,
+            timeout_s=timeout_s,
+            progress_token=progress_token,
+        )
 
     async def exchange(
         self,
@@ -48,21 +58,45 @@ class HttpWire:
         content: str | bytes | None = None,
         await_id: JsonRpcId | None = None,
         stream_peek: bool = False,
+        timeout_s: float | None = None,
+        progress_token: JsonRpcId | None = None,
     ) -> Reply:
-        """Send one request; with ``stream_peek`` an SSE body is not read (only its headers are)."""
+        """Send one request; with ``stream_peek`` an SSE body is not read (only its headers are).
+
+        Raises TimeoutError when the deadline passes; each progress note carrying ``progress_token``
+        on the response stream restarts it, so a slow tool that reports progress is not a hang.
+        """
+        wait = self.timeout_s if timeout_s is None else timeout_s
         request = self.client.build_request(verb, self.url, headers=headers, content=content)
+        started = anyio.current_time()
         try:
-            with anyio.fail_after(self.timeout_s):
+            with anyio.CancelScope(deadline=started + wait) as scope:
+
+                def extend() -> None:
+                    scope.deadline = anyio.current_time() + wait
+
                 response = await self.client.send(request, stream=True)
                 try:
-                    return await read_reply(response, await_id, stream_peek)
+                    reply = await read_reply(response, await_id, stream_peek, progress_token, extend)
                 finally:
-                    await response.aclose()
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+                        await response.aclose()
+                reply.waited_s = anyio.current_time() - started
+                return reply
+        except httpx.ReadTimeout as exc:
+            raise TimeoutError(f"{verb} {self.url}: no answer") from exc
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"{verb} {self.url}: {type(exc).__name__}: {exc}") from exc
+        raise TimeoutError(f"{verb} {self.url}: no answer within {wait:g} s")
 
 
-async def read_reply(response: httpx.Response, await_id: JsonRpcId | None, stream_peek: bool) -> Reply:
+async def read_reply(
+    response: httpx.Response,
+    await_id: JsonRpcId | None,
+    stream_peek: bool,
+    progress_token: JsonRpcId | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> Reply:
     content_type = response.headers.get("content-type", "")
     reply = Reply(
         status=response.status_code,
@@ -72,7 +106,7 @@ async def read_reply(response: httpx.Response, await_id: JsonRpcId | None, strea
     if content_type.startswith("text/event-stream"):
         if stream_peek:
             return reply
-        text = await read_sse_until(response, await_id)
+        text = await read_sse_until(response, await_id, progress_token, on_progress)
         reply.body = text
         reply.messages, reply.undecodable = parse_sse(text)
         return reply
@@ -88,13 +122,32 @@ async def read_reply(response: httpx.Response, await_id: JsonRpcId | None, strea
     return reply
 
 
-async def read_sse_until(response: httpx.Response, await_id: JsonRpcId | None) -> str:
+async def read_sse_until(
+    response: httpx.Response,
+    await_id: JsonRpcId | None,
+    progress_token: JsonRpcId | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> str:
     """Read SSE lines until the stream ends or the response to ``await_id`` has arrived."""
     lines: list[str] = []
+    event_start = 0
     async for line in response.aiter_lines():
         lines.append(line)
-        if await_id is not None and not line.strip():
-            messages, _ = parse_sse("\n".join(lines))
-            if any(isinstance(m, dict) and m.get("id") == await_id and "method" not in m for m in messages):
-                break
+        if line.strip():
+            continue
+        messages, _ = parse_sse("\n".join(lines[event_start:]))
+        event_start = len(lines)
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            if await_id is not None and message.get("id") == await_id and "method" not in message:
+                return "\n".join(lines) + "\n"
+            params = message.get("params")
+            if (
+                on_progress is not None
+                and message.get("method") == "notifications/progress"
+                and isinstance(params, dict)
+                and params.get("progressToken") == progress_token
+            ):
+                on_progress()
     return "\n".join(lines) + "\n"

@@ -8,8 +8,9 @@ from typing import Any
 
 from harness.contract.context import CheckContext
 from harness.contract.outcomes import expect
-from harness.contract.registry import check
+from harness.contract.registry import ALONE, check
 from harness.contract.session import LEGACY, McpSession
+from harness.contract.stdio_wire import StdioWire, id_key
 from harness.contract.wire import Reply, error_of, result_of
 
 PARSE_ERROR = -32700
@@ -17,14 +18,26 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 STDIO_GARBAGE_WAIT_S = 0.5
+GARBAGE_IDS = (1, 77, 78, 501)
 
 
-async def send_garbage(ctx: CheckContext, session: McpSession, body: Any, raw: bool) -> Reply:
-    """Send an unusable body; over stdio wait briefly for any error message with a null id."""
+async def send_garbage(
+    ctx: CheckContext, session: McpSession, body: Any, raw: bool, wait: bool = True
+) -> Reply:
+    """Send an unusable body; over stdio wait briefly for an answer nobody asked for by id (these
+    checks run alone, so such an answer is theirs). ``wait=False``: send only, forget any answer."""
     if session.is_http:
         return await session.send(body, request_id=None, headers=session.headers_for(None, None), raw=True)
-    await session.wire.send(body, raw=raw)  # type: ignore[union-attr]
-    return await session.wire.await_response(None, STDIO_GARBAGE_WAIT_S)  # type: ignore[union-attr]
+    wire = session.wire
+    assert isinstance(wire, StdioWire)
+    await wire.send(body, raw=raw)
+    if not wait:
+        return Reply()
+    reply = await wire.await_response(None, STDIO_GARBAGE_WAIT_S)
+    for request_id in GARBAGE_IDS:  # an answer that echoed the id of an invalid request
+        if not reply.messages and id_key(request_id) in wire.responses:
+            reply.messages.append(wire.responses.pop(id_key(request_id)))
+    return reply
 
 
 def error_code(reply: Reply) -> int | None:
@@ -37,6 +50,7 @@ def error_code(reply: Reply) -> int | None:
     title="malformed JSON gets error -32700",
     clause="JSON-RPC 2.0 §5.1: invalid JSON received by the server → -32700 Parse error, id null",
     severity="SHOULD",
+    phase=ALONE,
 )
 async def parse_error(ctx: CheckContext) -> None:
     session = await ctx.session()
@@ -67,6 +81,7 @@ async def invalid_request(ctx: CheckContext) -> None:
     title="an invalid request gets error -32600",
     clause="JSON-RPC 2.0 §5.1: the JSON sent is not a valid Request object → -32600 Invalid Request",
     severity="SHOULD",
+    phase=ALONE,
 )
 async def invalid_request_code(ctx: CheckContext) -> None:
     session = await ctx.session()
@@ -79,6 +94,7 @@ async def invalid_request_code(ctx: CheckContext) -> None:
     title="the server keeps serving after malformed input",
     clause="JSON-RPC 2.0 / MCP transports: malformed messages are rejected, not fatal",
     severity="MUST",
+    phase=ALONE,
 )
 async def survives_garbage(ctx: CheckContext) -> None:
     session = await ctx.session()
@@ -88,8 +104,10 @@ async def survives_garbage(ctx: CheckContext) -> None:
         '{"jsonrpc": "2.0", "id": {"nested": true}, "method": 5}',
         "\u0000\u0001",
     ):
-        await send_garbage(ctx, session, body, raw=True)
+        await send_garbage(ctx, session, body, raw=True, wait=False)
     alive, account = await session.alive()
+    if isinstance(session.wire, StdioWire):
+        session.wire.anonymous.clear()  # the answers to the garbage (if any) are no one's
     expect(alive, "the server still answering afterwards", account)
 
 
@@ -150,6 +168,7 @@ async def id_echo(ctx: CheckContext) -> None:
         "transports: the POST body MUST be a single JSON-RPC message; batches are not part of these versions"
     ),
     severity="SHOULD",
+    phase=ALONE,
 )
 async def batch_rejected(ctx: CheckContext) -> None:
     session = await ctx.session()

@@ -6,6 +6,7 @@ A failure carries what was expected and what was observed, so a report reads lik
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Verdict(StrEnum):
@@ -13,15 +14,18 @@ class Verdict(StrEnum):
     FAIL = "fail"
     SKIP = "skip"
     ERROR = "error"
+    NOT_RUN = "not run"  # the target died earlier in the run and could not be brought back
 
 
 class CheckFailed(Exception):
-    """The server broke the rule the check enforces."""
+    """The server broke the rule the check enforces; ``details`` carry what a report keeps whole
+    (exact arguments, reproduction) where the message may be cut for display."""
 
-    def __init__(self, expected: str, observed: str) -> None:
+    def __init__(self, expected: str, observed: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(f"expected {expected}; observed {observed}")
         self.expected = expected
         self.observed = observed
+        self.details = details or []
 
 
 class CheckSkipped(Exception):

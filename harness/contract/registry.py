@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from harness.contract.context import CheckContext
 
 Severity = Literal["MUST", "SHOULD"]
-CheckFunction = Callable[["CheckContext"], Awaitable[None]]
-CHECK_MODULES = ("lifecycle", "http_transport", "jsonrpc", "tools", "fuzzing", "cancellation")
+CheckFunction = Callable[["CheckContext"], Awaitable[str | None]]  # may return a note for "why"
+CHECK_MODULES = ("lifecycle", "http_transport", "jsonrpc", "tools", "fuzzing", "cancellation", "liveness")
 BOTH: tuple[str, ...] = PROTOCOL_VERSIONS
+# When a check runs: alongside other checks, alone after them (it may kill or flood the target), or last.
+CONCURRENT, ALONE, LAST = 0, 1, 2
 MODERN_ONLY: tuple[str, ...] = (MODERN,)
 LEGACY_ONLY: tuple[str, ...] = (LEGACY,)
 
@@ -34,6 +36,11 @@ class Check:
     versions: tuple[str, ...]
     transports: tuple[TransportKind, ...]
     run: CheckFunction
+    phase: int = CONCURRENT
+
+    @property
+    def concurrent(self) -> bool:
+        return self.phase == CONCURRENT
 
     @property
     def area(self) -> str:
@@ -51,11 +58,12 @@ def check(
     severity: Severity,
     versions: tuple[str, ...] = BOTH,
     transports: tuple[TransportKind, ...] = ("http", "stdio"),
+    phase: int = CONCURRENT,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY and REGISTRY[check_id].run is not function:
             raise ValueError(f"check id registered twice: {check_id}")
-        REGISTRY[check_id] = Check(check_id, title, clause, severity, versions, transports, function)
+        REGISTRY[check_id] = Check(check_id, title, clause, severity, versions, transports, function, phase)
         return function
 
     return register

@@ -25,6 +25,7 @@ class CheckResult:
     verdict: Verdict
     why: str
     duration_s: float
+    details: list[dict[str, Any]] = field(default_factory=list)  # exact arguments, reproductions
 
     @property
     def name(self) -> str:
@@ -92,7 +93,7 @@ def write_junit(report: ContractReport, path: Path) -> None:
         tests=str(len(report.results)),
         failures=str(counts["fail"]),
         errors=str(counts["error"]),
-        skipped=str(counts["skip"]),
+        skipped=str(counts["skip"] + counts["not run"]),
         time=f"{report.duration_s:.3f}",
     )
     for r in report.results:
@@ -108,7 +109,7 @@ def write_junit(report: ContractReport, path: Path) -> None:
             ET.SubElement(case, "failure", message=f"{r.severity}: {r.why}"[:500]).text = text
         elif r.verdict == Verdict.ERROR:
             ET.SubElement(case, "error", message=r.why[:500]).text = text
-        elif r.verdict == Verdict.SKIP:
+        elif r.verdict in (Verdict.SKIP, Verdict.NOT_RUN):
             ET.SubElement(case, "skipped", message=r.why)
     path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(suite)

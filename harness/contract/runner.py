@@ -1,27 +1,31 @@
-"""Run checks against a target: each check bounded by a deadline, each outcome mapped to a verdict.
+"""Run checks against a target: each bounded by a deadline, each outcome mapped to a verdict.
 
 This is the one place where exceptions become verdicts: :class:`CheckFailed` → fail,
 :class:`CheckSkipped` → skip, a passed deadline → fail, anything unexpected → error (with its
-type and message, never a traceback). A target that cannot be reached at all raises
-:class:`TargetUnreachable` to the caller, which turns it into exit code 2.
+type and message, never a traceback). Per protocol version, checks that cannot disturb each other
+run concurrently, then the disruptive ones alone, then ``target.stays-up``. A target that never
+answered raises :class:`TargetUnreachable` (exit code 2); once it has answered, a death is a
+finding and whatever could not run afterwards is "not run", with the reason.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import anyio
 
-from harness.contract.context import CheckContext, Connector
-from harness.contract.outcomes import NOT_FOR_STDIO, CheckFailed, CheckSkipped, Verdict
-from harness.contract.registry import Check, select_checks
+from harness.contract.check_runs import CheckRun
+from harness.contract.context import Connector
+from harness.contract.outcomes import Verdict
+from harness.contract.registry import CONCURRENT, LAST, Check, select_checks
 from harness.contract.results import CheckResult, ContractReport
-from harness.contract.session import PROTOCOL_VERSIONS, ProtocolFailure
+from harness.contract.revival import RunState
+from harness.contract.sandbox import sandboxed
+from harness.contract.session import PROTOCOL_VERSIONS
 from harness.contract.settings import ContractSettings
-from harness.contract.stdio_wire import StdioWire
 from harness.contract.target import Target, TargetUnreachable
+from harness.contract.version_support import not_spoken_reason, version_refusal
 
 ResultCallback = Callable[[CheckResult], None]
 
@@ -35,28 +39,8 @@ def versions_from_option(value: str) -> list[str]:
     return [value]
 
 
-async def run_check(check: Check, context: CheckContext) -> tuple[Verdict, str]:
-    if context.target.kind not in check.transports:
-        return Verdict.SKIP, NOT_FOR_STDIO
-    try:
-        with anyio.fail_after(context.settings.check_timeout_s):
-            await check.run(context)
-    except CheckFailed as failed:
-        return Verdict.FAIL, str(failed)
-    except CheckSkipped as skipped:
-        return Verdict.SKIP, str(skipped)
-    except TimeoutError:
-        return (
-            Verdict.FAIL,
-            f"no conclusion within {context.settings.check_timeout_s:g} s (server too slow or hung)",
-        )
-    except TargetUnreachable as exc:
-        return Verdict.FAIL, f"the server became unreachable during the check: {exc}"
-    except ProtocolFailure as exc:
-        return Verdict.ERROR, f"could not evaluate: {exc}"
-    except Exception as exc:  # the boundary: every other failure is reported, never raised
-        return Verdict.ERROR, f"{type(exc).__name__}: {exc}"
-    return Verdict.PASS, "held"
+def verdict_for_all(checks: Sequence[Check], version: str, verdict: Verdict, why: str) -> list[CheckResult]:
+    return [CheckResult(c.id, version, c.title, c.clause, c.severity, verdict, why, 0.0) for c in checks]
 
 
 async def run_contract(
@@ -66,41 +50,66 @@ async def run_contract(
     only: Sequence[str] | None = None,
     on_result: ResultCallback | None = None,
 ) -> ContractReport:
-    """Run the selected checks for each version; raises TargetUnreachable if nothing answers."""
+    """Run the selected checks for each version; raises TargetUnreachable if nothing ever answers.
+
+    A version the target does not speak is "not applicable" unless it is the only one asked for."""
     settings = settings or ContractSettings()
     checks = select_checks(only)
     report = ContractReport(target=target.label, transport=target.kind, versions=list(versions))
     started = time.perf_counter()
-    for version in versions:
-        async with Connector(target, version, settings) as connector:
-            try:
-                with anyio.fail_after(settings.request_timeout_s * 2):
-                    session = await connector.shared_session()
-                    await session.alive()
-                    if isinstance(session.wire, StdioWire) and not session.wire.alive:
-                        raise TargetUnreachable(f"{target.label} exited: {session.wire.exit_account()}")
-            except TimeoutError as exc:
-                raise TargetUnreachable(
-                    f"{target.label}: no answer within {settings.request_timeout_s * 2:g} s"
-                ) from exc
-            tools_cache: dict[str, Any] = {}
-            for check in checks:
-                if version not in check.versions:
-                    continue
-                check_started = time.perf_counter()
-                verdict, why = await run_check(check, CheckContext(connector, tools_cache))
-                result = CheckResult(
-                    check_id=check.id,
-                    version=version,
-                    title=check.title,
-                    clause=check.clause,
-                    severity=check.severity,
-                    verdict=verdict,
-                    why=why,
-                    duration_s=time.perf_counter() - check_started,
-                )
-                report.results.append(result)
-                if on_result is not None:
-                    on_result(result)
+    run = RunState(settings)
+    unreachable: list[str] = []
+    try:
+        with sandboxed(target, settings.sandbox_dir) as runnable:
+            for version in versions:
+                wanted = [c for c in checks if version in c.versions]
+                results = await run_version(runnable, version, settings, run, wanted, len(versions) == 1)
+                if isinstance(results, str):
+                    unreachable.append(results)
+                    results = verdict_for_all(wanted, version, Verdict.NOT_RUN, f"not run: {results}")
+                for result in results:
+                    report.results.append(result)
+                    if on_result is not None:
+                        on_result(result)
+    finally:
+        await run.aclose()
+    if not run.answered:
+        raise TargetUnreachable("; ".join(unreachable) or f"{target.label}: no answer")
     report.duration_s = time.perf_counter() - started
     return report
+
+
+async def run_version(
+    target: Target,
+    version: str,
+    settings: ContractSettings,
+    run: RunState,
+    checks: list[Check],
+    asked: bool,
+) -> list[CheckResult] | str:
+    """The results of ``checks`` at ``version`` (in catalogue order), or why the target was unreachable."""
+    if run.dead:
+        return verdict_for_all(checks, version, Verdict.NOT_RUN, f"not run: {run.dead}")
+    async with Connector(target, version, settings, run) as connector:
+        try:
+            refusal = await version_refusal(connector)
+        except (TargetUnreachable, TimeoutError) as exc:
+            return str(exc) or f"{target.label}: no answer within {settings.request_timeout_s * 2:g} s"
+        if refusal is not None and not asked:
+            return verdict_for_all(checks, version, Verdict.SKIP, not_spoken_reason(version, refusal))
+        runs = CheckRun(connector)
+        order = {c.id: i for i, c in enumerate(checks)}
+        limiter = anyio.CapacityLimiter(settings.check_concurrency)
+
+        async def concurrently(check: Check) -> None:
+            async with limiter:
+                await runs.run(check)
+
+        async with anyio.create_task_group() as group:
+            for check in checks:
+                if check.phase == CONCURRENT:
+                    group.start_soon(concurrently, check)
+        for phase in sorted({c.phase for c in checks} - {CONCURRENT}):
+            for check in (c for c in checks if c.phase == phase):
+                await runs.run(check, even_if_dead=phase == LAST)
+    return sorted(runs.results, key=lambda r: order[r.check_id])

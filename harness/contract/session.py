@@ -46,7 +46,8 @@ class McpSession:
         self.wire = wire
         self.session_id: str | None = None
         self.initialize_result: dict[str, Any] | None = None
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(1000)  # clear of the fixed ids some checks send on purpose
+        self.last_sent: tuple[Any, dict[str, str]] | None = None  # for one-line reproductions
 
     @property
     def is_http(self) -> bool:
@@ -68,7 +69,11 @@ class McpSession:
         reply = await self.initialize(LEGACY)
         result = result_of(reply.response(0))
         if result is None:
-            raise TargetUnreachable(f"initialize failed: {reply.describe()}")
+            if not reply.messages and reply.status is None:
+                raise TargetUnreachable(f"initialize unanswered: {reply.describe()}")
+            raise VersionNotSpoken(f"no result: {reply.describe(200)}")
+        if result.get("protocolVersion") != LEGACY:
+            raise VersionNotSpoken(f"it offers protocolVersion {result.get('protocolVersion')!r}")
         self.initialize_result = result
         self.session_id = reply.headers.get("mcp-session-id")
         await self.notify("notifications/initialized")
@@ -112,15 +117,27 @@ class McpSession:
         request_id: JsonRpcId | None = None,
         headers: dict[str, str] | None = None,
         timeout_s: float | None = None,
+        progress_token: JsonRpcId | None = None,
     ) -> tuple[JsonRpcId, Reply]:
-        """Send a correctly framed request; returns its id and the reply."""
+        """Send a correctly framed request; returns its id and the reply. With ``progress_token``
+        the request asks for progress, and each note restarts the deadline (a slow tool is no hang)."""
         rid = self.next_id() if request_id is None else request_id
+        if progress_token is not None:
+            params = dict(params or {})
+            params["_meta"] = {**(params.get("_meta") or {}), "progressToken": progress_token}
         framed = self.frame_params(params)
         body: dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method}
         if framed is not None:
             body["params"] = framed
         merged = {**self.headers_for(method, framed), **(headers or {})}
-        return rid, await self.send(body, request_id=rid, headers=merged, frame=False, timeout_s=timeout_s)
+        return rid, await self.send(
+            body,
+            request_id=rid,
+            headers=merged,
+            frame=False,
+            timeout_s=timeout_s,
+            progress_token=progress_token,
+        )
 
     async def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A request whose success the caller relies on: returns the result or raises ProtocolFailure."""
@@ -146,27 +163,52 @@ class McpSession:
         raw: bool = False,
         frame: bool = True,
         timeout_s: float | None = None,
+        progress_token: JsonRpcId | None = None,
     ) -> Reply:
-        """Send ``body`` as it is (or as text with ``raw``); await ``request_id``'s response if given."""
+        """Send ``body`` as it is (or as text with ``raw``); await ``request_id``'s response if given.
+
+        Raises TimeoutError when no response arrived in time (over either transport)."""
         if frame and headers is None:
             headers = self.headers_for(None, None)
+        self.last_sent = (body, dict(headers or {}))
         if isinstance(self.wire, HttpWire):
-            return await self.wire.post(body, headers or {}, raw=raw, await_id=request_id)
+            return await self.wire.post(
+                body,
+                headers or {},
+                raw=raw,
+                await_id=request_id,
+                timeout_s=timeout_s,
+                progress_token=progress_token,
+            )
+        if progress_token is not None:
+            self.wire.expect_progress(progress_token)
         await self.wire.send(body, raw=raw)
         if request_id is None and not raw:
             return Reply()
-        return await self.wire.await_response(request_id, timeout_s)
+        reply = await self.wire.await_response(request_id, timeout_s, progress_token)
+        if reply.timed_out and request_id is not None:
+            raise TimeoutError(f"no response to request {request_id!r} within {reply.waited_s:.1f} s")
+        return reply
 
-    async def alive(self) -> tuple[bool, str]:
-        """Does the server still answer a trivial request? (ping when legacy, server/discover when modern)"""
+    async def alive(self, timeout_s: float | None = None) -> tuple[bool, str]:
+        """Does the server still answer a trivial request of the negotiated version?
+        (ping when legacy, server/discover when modern)"""
         method = "ping" if self.version == LEGACY else "server/discover"
         try:
-            rid, reply = await self.request(method, {} if self.version == MODERN else None)
+            rid, reply = await self.request(
+                method, {} if self.version == MODERN else None, timeout_s=timeout_s
+            )
         except TargetUnreachable as exc:
             return False, str(exc)
+        except TimeoutError:
+            return False, f"{method} unanswered for {timeout_s or 'the request timeout'} s"
         if result_of(reply.response(rid)) is None:
             return False, f"{method} → {reply.describe()}"
         return True, "answers"
+
+
+class VersionNotSpoken(TargetUnreachable):
+    """The target answered, but not in this protocol version (e.g. initialize refused)."""
 
 
 class ProtocolFailure(Exception):

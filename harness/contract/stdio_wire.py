@@ -22,14 +22,23 @@ from harness.contract.target import Target, TargetUnreachable
 from harness.contract.wire import JsonRpcId, Reply
 
 
+def id_key(value: Any) -> tuple[str, str]:
+    """A dict key that keeps 1 and "1" apart (an id must come back with its type)."""
+    return type(value).__name__, json.dumps(value)
+
+
 class StdioWire:
-    """A running stdio server; ``send`` writes a line, ``await_response`` reads until an id answers."""
+    """A running stdio server. Responses are filed by id and progress notes by token, so concurrent
+    requests never take each other's messages and a late note from an earlier call reaches nobody."""
 
     def __init__(self, target: Target, timeout_s: float, task_group: anyio.abc.TaskGroup) -> None:
         self.target = target
         self.timeout_s = timeout_s
         self.process: anyio.abc.Process | None = None
-        self.inbox: list[Any] = []
+        self.responses: dict[tuple[str, str], dict[str, Any]] = {}
+        self.anonymous: list[Any] = []  # responses with a null id, and batch answers
+        self.progress: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.inbox: list[Any] = []  # everything else the server sent on its own
         self.undecodable: list[str] = []
         self.stderr_tail: deque[str] = deque(maxlen=40)
         self.arrived = anyio.Event()
@@ -64,10 +73,27 @@ class StdioWire:
         if not line.strip():
             return
         try:
-            self.inbox.append(json.loads(line))
+            message = json.loads(line)
         except ValueError:
             self.undecodable.append(line[:500])
+        else:
+            self._route(message)
         self._wake()
+
+    def _route(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            self.anonymous.append(message)
+        elif "method" not in message and ("result" in message or "error" in message):
+            if message.get("id") is None:
+                self.anonymous.append(message)
+            else:
+                self.responses[id_key(message["id"])] = message
+        elif message.get("method") == "notifications/progress":
+            token = (message.get("params") or {}).get("progressToken")
+            notes = self.progress.get(id_key(token)) if isinstance(token, str | int) else None
+            (notes if notes is not None else self.inbox).append(message)
+        else:
+            self.inbox.append(message)
 
     def _wake(self) -> None:
         self.arrived.set()
@@ -94,26 +120,53 @@ class StdioWire:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             raise TargetUnreachable(f"stdio server stopped reading: {self.exit_account()}") from exc
 
-    async def await_response(self, request_id: JsonRpcId | None, timeout_s: float | None = None) -> Reply:
-        """Collect messages until the response to ``request_id`` (None: any response) arrives."""
+    def expect_progress(self, token: JsonRpcId) -> list[dict[str, Any]]:
+        """Start filing progress notes carrying ``token``; returns the list they go to."""
+        return self.progress.setdefault(id_key(token), [])
+
+    async def await_response(
+        self,
+        request_id: JsonRpcId | None,
+        timeout_s: float | None = None,
+        progress_token: JsonRpcId | None = None,
+    ) -> Reply:
+        """The response to ``request_id`` (None: the next response nobody asked for by id, e.g. to
+        garbage). Each progress note carrying ``progress_token`` restarts the deadline."""
         reply = Reply()
-        deadline = self.timeout_s if timeout_s is None else timeout_s
-        with anyio.move_on_after(deadline):
+        wait = self.timeout_s if timeout_s is None else timeout_s
+        notes = self.expect_progress(progress_token) if progress_token is not None else []
+        seen = 0
+        started = anyio.current_time()
+        with anyio.CancelScope(deadline=started + wait) as scope:
             while True:
-                while self.inbox:
-                    message = self.inbox.pop(0)
-                    reply.messages.append(message)
-                    if reply.response(request_id) is not None:
-                        return reply
+                if len(notes) > seen:
+                    reply.messages.extend(notes[seen:])
+                    seen = len(notes)
+                    scope.deadline = anyio.current_time() + wait
+                if request_id is None and self.anonymous:
+                    reply.messages.append(self.anonymous.pop(0))
+                    break
+                if request_id is not None and id_key(request_id) in self.responses:
+                    reply.messages.append(self.responses.pop(id_key(request_id)))
+                    break
                 if self.closed:
                     break
                 await self.arrived.wait()
+        reply.waited_s = anyio.current_time() - started
+        reply.timed_out = scope.cancelled_caught
         reply.undecodable, self.undecodable = self.undecodable, []
         return reply
 
     def drain(self) -> list[Any]:
+        """What the server sent on its own (not a response, not a note for a request in flight)."""
         messages, self.inbox = self.inbox, []
         return messages
+
+    async def settle(self, wait_s: float = 2.0) -> None:
+        """Give a dying process a moment to be reaped, so its exit status can be reported."""
+        if self.process is not None and self.process.returncode is None:
+            with anyio.move_on_after(wait_s):
+                await self.process.wait()
 
     def exit_account(self) -> str:
         code = None if self.process is None else self.process.returncode

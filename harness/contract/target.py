@@ -7,6 +7,7 @@ bad value is reported as a :class:`TargetError` before any check runs.
 from __future__ import annotations
 
 import shlex
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,6 +29,24 @@ class TargetUnreachable(ContractError):
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """A CA bundle to trust and, for mTLS, the client certificate and key (PEM paths)."""
+
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        try:
+            context = ssl.create_default_context(cafile=self.ca)
+            if self.cert:
+                context.load_cert_chain(self.cert, self.key)
+        except (OSError, ssl.SSLError) as exc:
+            raise TargetError(f"cannot load TLS files (ca={self.ca}, cert={self.cert}): {exc}") from exc
+        return context
+
+
+@dataclass(frozen=True)
 class Target:
     """One MCP server under test."""
 
@@ -36,14 +55,17 @@ class Target:
     command: tuple[str, ...] = ()
     env: Mapping[str, str] | None = None
     cwd: str | None = None
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    extra_headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials: never shown
+    tls: TlsFiles | None = None
 
     @classmethod
-    def http(cls, url: str, extra_headers: Mapping[str, str] | None = None) -> Target:
+    def http(
+        cls, url: str, extra_headers: Mapping[str, str] | None = None, tls: TlsFiles | None = None
+    ) -> Target:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TargetError(f"not an http(s) URL: {url!r} (expected e.g. http://127.0.0.1:8000/mcp)")
-        return cls(kind="http", url=url, extra_headers=dict(extra_headers or {}))
+        return cls(kind="http", url=url, extra_headers=dict(extra_headers or {}), tls=tls)
 
     @classmethod
     def stdio(

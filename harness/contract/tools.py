@@ -10,7 +10,6 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError, ValidationError, validators
 
-from harness.contract.argument_examples import first_valid, valid_arguments
 from harness.contract.context import CheckContext
 from harness.contract.outcomes import CheckSkipped, expect
 from harness.contract.registry import check
@@ -139,8 +138,14 @@ async def output_schema(ctx: CheckContext) -> None:
 
 
 async def call_tool(ctx: CheckContext, name: str, arguments: Any) -> tuple[dict[str, Any] | None, Any]:
+    """A tools/call that asks for progress, so a slow tool reporting progress is not a hang."""
     session = await ctx.session()
-    rid, reply = await session.request("tools/call", {"name": name, "arguments": arguments})
+    rid, reply = await session.request(
+        "tools/call",
+        {"name": name, "arguments": arguments},
+        timeout_s=ctx.settings.call_timeout_s,
+        progress_token=f"contract-{session.next_id()}",
+    )
     return reply.response(rid), reply
 
 
@@ -157,10 +162,7 @@ async def structured_content(ctx: CheckContext) -> None:
     checked = 0
     for tool in tools:
         schema = tool["outputSchema"]
-        examples = valid_arguments(
-            tool.get("inputSchema") or {}, ctx.settings.structured_samples, ctx.settings.fuzz_seed
-        )
-        for arguments in examples:
+        for arguments in await ctx.call_examples(tool, ctx.settings.structured_samples):
             response, _reply = await call_tool(ctx, tool["name"], arguments)
             result = result_of(response)
             if result is None or result.get("isError"):
@@ -173,7 +175,9 @@ async def structured_content(ctx: CheckContext) -> None:
             except ValidationError as exc:
                 raise_failed(where, exc)
     if not checked:
-        raise CheckSkipped("no call succeeded, so no structuredContent to check")
+        raise CheckSkipped(
+            "no call succeeded, so no structuredContent to check (give one with --example 'tool={...}')"
+        )
 
 
 def raise_failed(where: str, exc: ValidationError) -> None:
@@ -190,8 +194,8 @@ def raise_failed(where: str, exc: ValidationError) -> None:
 async def content_present(ctx: CheckContext) -> None:
     calls = 0
     for tool in await ctx.callable_tools():
-        arguments = first_valid(tool.get("inputSchema") or {}, ctx.settings.fuzz_seed)
-        response, _reply = await call_tool(ctx, tool["name"], arguments if arguments is not None else {})
+        examples = await ctx.call_examples(tool, 1)
+        response, _reply = await call_tool(ctx, tool["name"], examples[0] if examples else {})
         result = result_of(response)
         if result is None:
             continue

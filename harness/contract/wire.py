@@ -23,6 +23,8 @@ class Reply:
     content_type: str = ""
     body: str = ""
     undecodable: list[str] = field(default_factory=list)
+    waited_s: float = 0.0
+    timed_out: bool = False  # the deadline passed before the awaited response arrived
 
     def response(self, request_id: JsonRpcId | None = None) -> dict[str, Any] | None:
         """The JSON-RPC response (result or error) for ``request_id``; any response if None."""

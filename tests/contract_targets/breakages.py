@@ -268,6 +268,34 @@ async def hang_on_negative(exchange: Exchange) -> Answer | None:
     return None
 
 
+def hostile(arguments: Any) -> bool:
+    """Arguments the invalid-argument fuzzer sends (not an object, undeclared fields, odd strings)."""
+    if not isinstance(arguments, dict):
+        return True
+    odd = ("%", "<", "\x00", "../", "'")
+    return any(
+        key.startswith("__") or (isinstance(v, str) and (len(v) > 1000 or any(o in v for o in odd)))
+        for key, v in arguments.items()
+    )
+
+
+def close_mid_answer(exchange: Exchange) -> Answer | None:
+    """A tools/call with hostile arguments gets half an answer and a dropped connection."""
+    if exchange.method == "tools/call" and hostile(exchange.params.get("arguments")):
+        rid = exchange.message.get("id")
+        answer = json_answer(200, {"jsonrpc": "2.0", "id": rid, "result": {"content": []}})
+        answer.cut = True
+        return answer
+    return None
+
+
+async def stop_answering_probes(exchange: Exchange) -> Answer | None:
+    """A server that no longer answers by the end of the run (its liveness probe hangs)."""
+    if isinstance(exchange.message, dict) and exchange.message.get("id") == "contract-probe":
+        await anyio.sleep(30)
+    return None
+
+
 def error_result_500(exchange: Exchange, answer: Answer) -> None:
     try:
         messages = answer.messages()
@@ -400,6 +428,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("hang-on-negative", "fuzz.valid-arguments", on_request=hang_on_negative),
     Rule("error-result-500", "fuzz.invalid-arguments", on_response=error_result_500),
+    Rule("closes-mid-answer", "fuzz.invalid-arguments", on_request=close_mid_answer),
+    Rule("stops-answering", "target.stays-up", on_request=stop_answering_probes),
     Rule("cancel-dropped", "cancel.in-flight-stops", on_request=drop_cancel),
     Rule("cancel-500", "cancel.unknown-request-ignored", on_request=cancel_500),
     Rule("progress-wrong-token", "progress.token", on_response=map_messages(wrong_progress_token)),

@@ -45,8 +45,8 @@ class ReferenceServer(MCPServer):
         return ListToolsResult(tools=tools[start:end], next_cursor=next_cursor)
 
 
-def build_reference_server() -> ReferenceServer:
-    server = ReferenceServer("contract-reference", log_level="WARNING")
+def build_reference_server(server_class: type[ReferenceServer] = ReferenceServer) -> ReferenceServer:
+    server = server_class("contract-reference", log_level="WARNING")
 
     @server.tool()
     def add(a: int, b: int) -> Sum:

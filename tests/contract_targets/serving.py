@@ -9,6 +9,7 @@ from servers.common.asgi_serving import serve_asgi
 from servers.common.runner import transport_security
 from servers.common.settings import ServerSettings
 from tests.contract_targets.breakages import RULES_BY_NAME
+from tests.contract_targets.honest import HONEST_BY_NAME
 from tests.contract_targets.reference import build_reference_server
 from tests.contract_targets.tamper import Tamper
 
@@ -23,6 +24,6 @@ async def serve_fixture(rule: str | None = None, json_response: bool = True) -> 
         stateless_http=False,
         transport_security=transport_security(settings),
     )
-    tampered = Tamper(app, RULES_BY_NAME[rule] if rule else None)
+    tampered = Tamper(app, ({**RULES_BY_NAME, **HONEST_BY_NAME})[rule] if rule else None)
     async with serve_asgi(tampered) as listening:
         yield f"{listening.base_url}/mcp"

@@ -20,6 +20,7 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
+    cut: bool = False  # send half the body, then drop the connection
 
     @property
     def is_sse(self) -> bool:
@@ -145,6 +146,11 @@ async def send_answer(send: Any, answer: Answer) -> None:
             "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
         }
     )
+    if answer.cut:
+        await send(
+            {"type": "http.response.body", "body": answer.body[: len(answer.body) // 2], "more_body": True}
+        )
+        raise ConnectionAbortedError("fixture: connection dropped mid-answer")
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 

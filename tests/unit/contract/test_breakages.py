@@ -21,7 +21,8 @@ def fast_settings() -> ContractSettings:
     return ContractSettings(
         fuzz_valid_examples=8,
         fuzz_invalid_examples=8,
-        fuzz_call_timeout_s=1.0,
+        call_timeout_s=0.5,
+        shrink_budget_s=4,
         long_tool=LONG_TOOL,
         long_tool_arguments={"seconds": 2},
         cancel_grace_s=1.5,

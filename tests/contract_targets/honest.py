@@ -1,0 +1,32 @@
+"""Honest but unusual servers: they break no rule, so the suite must not fail a MUST on them."""
+
+from __future__ import annotations
+
+from tests.contract_targets.tamper import Answer, Exchange, Rule, json_answer
+
+MODERN = "2026-07-28"
+META_KEY = "io.modelcontextprotocol/protocolVersion"
+
+
+def speaks_modern(exchange: Exchange) -> bool:
+    meta = exchange.params.get("_meta")
+    return exchange.headers.get("mcp-protocol-version") == MODERN or (
+        isinstance(meta, dict) and meta.get(META_KEY) == MODERN
+    )
+
+
+def legacy_only(exchange: Exchange) -> Answer | None:
+    """A 2025-11-25 server: it knows no server/discover (-32601) and wants a session for the rest."""
+    if exchange.verb != "POST" or not isinstance(exchange.message, dict) or not speaks_modern(exchange):
+        return None
+    rid = exchange.message.get("id")
+    if exchange.method == "server/discover":
+        return json_answer(
+            200, {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+        )
+    error = {"code": -32600, "message": "Bad Request: Missing session ID"}
+    return json_answer(400, {"jsonrpc": "2.0", "id": rid, "error": error})
+
+
+HONEST_RULES: tuple[Rule, ...] = (Rule("legacy-only", "", on_request=legacy_only),)
+HONEST_BY_NAME = {rule.name: rule for rule in HONEST_RULES}
