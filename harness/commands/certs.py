@@ -4,6 +4,11 @@ Writes a CA (``ca.pem``, ``ca-key.pem``), a server certificate for 127.0.0.1, ::
 ``--host`` names/addresses (``server.pem``, ``server-key.pem``) and a client certificate
 (``client.pem``, ``client-key.pem``), all signed by the CA, with ``cryptography``. Existing files are
 kept unless ``--force``; an unwritable directory exits 2 with the reason.
+
+One directory is one mTLS edge. The launcher makes two, each with its own CA, so a certificate of one
+edge opens nothing on the other: client → servers (the client presents ``client.pem``) and gateway →
+client (``gateway-edge/``: the client app serves ``server.pem``, the gateway presents ``client.pem``).
+For a deployment, run ``certs`` once per edge into two directories.
 """
 
 from __future__ import annotations
@@ -77,8 +82,17 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def generate_certs(directory: Path, extra_hosts: list[str], force: bool = False) -> list[Path]:
-    """Write the six PEM files; raise ``FileExistsError`` (without writing) unless ``force``."""
+def generate_certs(
+    directory: Path,
+    extra_hosts: list[str],
+    force: bool = False,
+    *,
+    server_name: str = "mcp-harness server",
+    client_name: str = "mcp-harness client",
+) -> list[Path]:
+    """Write the six PEM files; raise ``FileExistsError`` (without writing) unless ``force``.
+
+    ``server_name``/``client_name`` are the certificates' common names (who serves, who connects)."""
     paths = [directory / name for name in FILES]
     existing = [p for p in paths if p.exists()]
     if existing and not force:
@@ -89,11 +103,9 @@ def generate_certs(directory: Path, extra_hosts: list[str], force: bool = False)
     ca_cert = _issue("mcp-harness CA", ca_key, ca_name, ca_key, ca=True)
     hosts = list(dict.fromkeys([*DEFAULT_HOSTS, *extra_hosts]))
     server_cert = _issue(
-        "mcp-harness server", server_key, ca_name, ca_key, hosts=hosts, usage=ExtendedKeyUsageOID.SERVER_AUTH
+        server_name, server_key, ca_name, ca_key, hosts=hosts, usage=ExtendedKeyUsageOID.SERVER_AUTH
     )
-    client_cert = _issue(
-        "mcp-harness client", client_key, ca_name, ca_key, usage=ExtendedKeyUsageOID.CLIENT_AUTH
-    )
+    client_cert = _issue(client_name, client_key, ca_name, ca_key, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
     blobs = {
         "ca.pem": ca_cert.public_bytes(serialization.Encoding.PEM),
         "ca-key.pem": _key_pem(ca_key),

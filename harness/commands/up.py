@@ -1,7 +1,9 @@
 """``mcp-harness up``: the whole embedded deployment on loopback until Ctrl-C.
 
-Gateway → client → three servers (mTLS on client→server edges) + the fake weather API, every edge
-through a named fault proxy (the Toxiproxy-compatible API's URL is printed), Redis on a real socket.
+Gateway → client → three servers + the fake weather API, every edge through a named fault proxy (the
+Toxiproxy-compatible API's URL is printed), Redis on a real socket. By default the client→server edges
+and the gateway→client edge are mTLS (one CA per edge): only the gateway reaches the client, only the
+client reaches the servers; ``--no-mtls`` makes them plain HTTP.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ def endpoints_table(deployment: Deployment) -> Table:
     table = Table(title="mcp-harness: embedded deployment", show_lines=False)
     table.add_column("service")
     table.add_column("endpoint")
+    client_access = "internal, mTLS: gateway only" if e.client_tls else "internal, plain HTTP"
     rows: list[tuple[str, str | None]] = [
         ("gateway (public, API key)", e.gateway),
-        ("client (internal)", e.client),
+        (f"client ({client_access})", e.client),
     ]
     rows += [(f"{name} server (mTLS)", url) for name, url in e.servers.items()]
     rows += [("weather API (fake)", e.weather_api), ("fault proxy API", e.proxy_api), ("redis", e.redis)]
@@ -47,6 +50,8 @@ async def serve_until_signalled(
             console.print(f"dev API key: [bold]{deployment.endpoints.api_key}[/bold]")
             if deployment.endpoints.tls:
                 console.print(f"client TLS material: {deployment.endpoints.tls.model_dump()}")
+            if deployment.endpoints.client_tls:
+                console.print(f"gateway→client TLS material: {deployment.endpoints.client_tls.model_dump()}")
             if endpoints_file is not None:
                 payload = deployment.endpoints.model_dump(mode="json")
                 await anyio.Path(endpoints_file).write_text(json.dumps(payload, indent=2) + "\n")
@@ -65,7 +70,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--endpoints", help="write the endpoints as JSON to this file")
         ] = None,
         proxies: Annotated[bool, typer.Option(help="route every edge through a named fault proxy")] = True,
-        mtls: Annotated[bool, typer.Option(help="mTLS on client→server edges")] = True,
+        mtls: Annotated[bool, typer.Option(help="mTLS on client→server and gateway→client edges")] = True,
         redis: Annotated[
             str, typer.Option(help="auto | real | fake: Redis on a socket for the wallet")
         ] = "auto",

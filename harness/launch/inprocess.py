@@ -2,8 +2,11 @@
 
 Each service gets a free port; each edge resolves to its target's address, or — when the edge is
 proxied — to a fault proxy created for it in the embedded Toxiproxy-compatible collection, so every
-connection the topology names really crosses a socket (and a proxy where asked). Client→server edges
-use mTLS with certificates generated for the run. Everything stops in reverse order on exit.
+connection the topology names really crosses a socket (and a proxy where asked). With ``mtls`` (the
+default) the client→server edges and the gateway→client edge use mTLS, each edge with its own CA and
+certificates generated for the run, so only the client reaches the servers and only the gateway reaches
+the client. The gateway's deadline is set longer than the client's longest call deadline unless given.
+Everything stops in reverse order on exit.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from servers.common.runner import serve_http
 from servers.common.settings import TlsSettings
 
 logger = logging.getLogger(__name__)
+GATEWAY_DEADLINE_MARGIN_S = 2.0  # the gateway outwaits the client's longest deadline by this much
 RedisChoice = Literal["auto", "real", "fake"]
 BackendChoice = Literal["embedded", "docker"]
 
@@ -48,6 +52,7 @@ class Endpoints(BaseModel):
     proxy_api: str | None = None
     api_key: str | None = None
     tls: TlsPaths | None = None
+    client_tls: TlsPaths | None = None  # how the gateway reaches the client (None: plain HTTP)
     proxies: dict[str, str] = {}
     redis: str | None = None
 
@@ -76,6 +81,7 @@ class Deployment:
     toxiproxy: Any  # chaos.client.ToxiproxyClient: the same calls drive the embedded proxy or a real one
     weather_api: Any | None = None  # harness.fakes.weather_api.WeatherApi
     addresses: dict[str, str] = field(default_factory=dict)
+    gateway_settings: Any | None = None  # client.settings.GatewaySettings, as the launcher built them
 
 
 @contextmanager
@@ -119,6 +125,8 @@ class Launcher:
         self.addresses: dict[str, str] = {}
         self.endpoints = Endpoints()
         self.server_tls = TlsSettings()
+        self.client_app_tls = TlsSettings()  # the client app's listener (gateway→client edge)
+        self.gateway_settings: Any | None = None
         self.weather_api: Any | None = None
         self.toxiproxy: Any = None
         self.client_settings: dict[str, Any] = {}  # client service name → its ClientSettings
@@ -188,6 +196,19 @@ class Launcher:
             cert=str(directory / "client.pem"),
             key=str(directory / "client-key.pem"),
         )
+        if self.topology.has("gateway"):
+            edge = directory / "gateway-edge"
+            generate_certs(
+                edge, [], force=True, server_name="mcp-harness client app", client_name="mcp-harness gateway"
+            )
+            self.client_app_tls = TlsSettings(
+                cert_file=str(edge / "server.pem"),
+                key_file=str(edge / "server-key.pem"),
+                ca_file=str(edge / "ca.pem"),
+            )
+            self.endpoints.client_tls = TlsPaths(
+                ca=str(edge / "ca.pem"), cert=str(edge / "client.pem"), key=str(edge / "client-key.pem")
+            )
 
     async def serve(self, name: str, app: Any, tls: TlsSettings | None = None) -> Listening:
         service = self.topology.service(name)
@@ -264,21 +285,29 @@ class Launcher:
             upstreams.append(UpstreamSettings(**fields))
         settings = ClientSettings(upstreams=upstreams, **self.options.client_overrides)
         self.client_settings[name] = settings
-        listening = await self.serve(name, create_client_app(settings))
+        listening_tls = self.client_app_tls if self.client_app_tls.enabled else None
+        listening = await self.serve(name, create_client_app(settings), tls=listening_tls)
         self.endpoints.client = f"{listening.base_url}/mcp"
 
     async def start_gateway(self, name: str) -> None:
         from client.auth import mint_dev_api_key
         from client.gateway import create_gateway_app
-        from client.settings import GatewaySettings
+        from client.settings import GatewaySettings, UpstreamTls
 
         key, entry = mint_dev_api_key("dev")
         (edge,) = self.topology.edges_from(name)
         address = await self.reach(name, edge.target)
         fields: dict[str, Any] = {"client_url": f"http://{address}", "api_keys": [entry]}
+        tls = self.endpoints.client_tls
+        if tls is not None and self.client_app_tls.enabled:
+            fields["client_url"] = f"https://{address}"
+            fields["client_tls"] = UpstreamTls(ca_file=tls.ca, cert_file=tls.cert, key_file=tls.key)
+        client = self.client_settings.get(edge.target)
+        if client is not None:  # the client answers every call by its deadline: outwait that, no longer
+            fields["upstream_timeout_s"] = client.longest_deadline_s() + GATEWAY_DEADLINE_MARGIN_S
         fields.update(self.options.gateway_overrides)
         settings = GatewaySettings(**fields)
-        client = self.client_settings.get(edge.target)
+        self.gateway_settings = settings
         if client is not None and settings.upstream_timeout_s < client.longest_deadline_s():
             logger.warning(
                 "gateway upstream_timeout_s (%g s) is shorter than the client's longest call deadline "
@@ -303,4 +332,5 @@ async def launch(options: LaunchOptions) -> AsyncIterator[Deployment]:
             toxiproxy=launcher.toxiproxy,
             weather_api=launcher.weather_api,
             addresses=dict(launcher.addresses),
+            gateway_settings=launcher.gateway_settings,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -67,6 +68,14 @@ def test_up_serves_the_deployment_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert result["structuredContent"]["place"]["name"] == "Paris"
 
         assert rpc(gateway, "wrong-key", "tools/list", {}).status_code == 401
+        client = str(endpoints["client"])  # internal: mTLS, only the gateway holds a certificate for it
+        assert client.startswith("https://") and endpoints.get("client_tls"), endpoints
+        with pytest.raises(httpx.HTTPError):
+            rpc("http://" + client.removeprefix("https://"), key, "tools/list", {})
+        with pytest.raises(httpx.HTTPError):
+            body, headers = modern_request("tools/list", {})
+            trust = ssl.create_default_context(cafile=endpoints["client_tls"]["ca"])  # type: ignore[index]
+            httpx.post(client, json=body, headers=headers, verify=trust, timeout=5)
         version = httpx.get(f"{endpoints['proxy_api']}/version", timeout=5)
         assert version.status_code == 200
         proxies = httpx.get(f"{endpoints['proxy_api']}/proxies", timeout=5).json()
