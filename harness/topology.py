@@ -13,6 +13,14 @@ from pydantic import BaseModel, Field, model_validator
 
 ServiceKind = Literal["gateway", "client", "server", "fake", "backend"]
 SERVER_NAMES: tuple[str, ...] = ("weather", "wallet", "knowledge")
+EdgeSetting = Literal["upstreams", "api_url", "redis_url", "client_url"]
+# Which setting of the SOURCE an edge fills, by the kind of its target: every runner wires edges this way.
+SETTING_FILLED_BY_TARGET: dict[ServiceKind, EdgeSetting] = {
+    "server": "upstreams",  # the client's upstream list (one entry per server)
+    "fake": "api_url",  # a server's third-party API (and its geocoding URL)
+    "backend": "redis_url",  # a server's Redis
+    "client": "client_url",  # the gateway's upstream
+}
 
 
 class Service(BaseModel):
@@ -84,6 +92,13 @@ class Topology(BaseModel):
 
     def proxied_edges(self) -> list[Edge]:
         return [e for e in self.edges if e.proxied]
+
+    def setting_filled(self, edge: Edge) -> EdgeSetting:
+        """The source's setting this edge fills (raises for an edge no runner knows how to wire)."""
+        kind = self.service(edge.target).kind
+        if kind not in SETTING_FILLED_BY_TARGET:
+            raise ValueError(f"edge {edge.source}->{edge.target}: nothing connects to a {kind}")
+        return SETTING_FILLED_BY_TARGET[kind]
 
     def allowed_peers(self, target: str) -> set[str]:
         """Services allowed to connect to ``target`` (what NetworkPolicies and isolation checks enforce)."""

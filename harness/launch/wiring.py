@@ -1,0 +1,122 @@
+"""Each service's settings object, built from the topology, the resolved edge addresses and the certificates.
+
+Pure functions of their inputs (no sockets, no processes): the process and netns runners call them once
+every address is known and hand the result to the child as JSON. Which setting an edge fills comes from
+:meth:`~harness.topology.Topology.setting_filled`, so every runner wires the same edge the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from client.auth import mint_dev_api_key
+from client.settings import ClientSettings, GatewaySettings, UpstreamSettings, UpstreamTls
+from harness.launch.inprocess import LaunchOptions, TlsPaths
+from harness.topology import Topology
+from servers.common.settings import ServerSettings, TlsSettings
+from servers.registry import server_spec
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CertFiles:
+    """The PEM files of one mTLS edge (see ``mcp-harness certs``): a CA, a server and a client certificate."""
+
+    directory: Path
+
+    def server_tls(self) -> TlsSettings:
+        d = self.directory
+        return TlsSettings(
+            cert_file=str(d / "server.pem"), key_file=str(d / "server-key.pem"), ca_file=str(d / "ca.pem")
+        )
+
+    def client_paths(self) -> TlsPaths:
+        d = self.directory
+        return TlsPaths(ca=str(d / "ca.pem"), cert=str(d / "client.pem"), key=str(d / "client-key.pem"))
+
+
+@dataclass
+class Wiring:
+    """``dials[(source, target)]`` is the ``host:port`` the source connects to (a proxy's, when proxied)."""
+
+    topology: Topology
+    options: LaunchOptions
+    dials: dict[tuple[str, str], str]
+    certs: CertFiles | None = None  # client → servers
+    gateway_edge_certs: CertFiles | None = None  # gateway → client (its own CA)
+    extra_allowed_hosts: list[str] = field(default_factory=list)
+
+    @property
+    def servers_use_mtls(self) -> bool:
+        return self.certs is not None and self.topology.has("client")
+
+    def _hosts(self, defaults: list[str]) -> list[str]:
+        return [*defaults, *self.extra_allowed_hosts]
+
+    def server_settings(self, name: str, host: str, port: int) -> ServerSettings:
+        spec = server_spec(name)
+        overrides: dict[str, Any] = {"host": host, "port": port}
+        if self.servers_use_mtls and self.certs is not None:
+            overrides["tls"] = self.certs.server_tls()
+        for edge in self.topology.edges_from(name):
+            address = self.dials[(name, edge.target)]
+            setting = self.topology.setting_filled(edge)
+            if setting == "api_url":
+                overrides["api_url"] = overrides["geocoding_url"] = f"http://{address}"
+            elif setting == "redis_url":
+                overrides["redis"] = {"url": f"redis://{address}/0"}
+        overrides.update(self.options.server_overrides.get(name, {}))
+        settings = spec.settings_type(**overrides)
+        if self.extra_allowed_hosts:
+            settings.allowed_hosts = self._hosts(list(settings.allowed_hosts))
+        return settings
+
+    def client_settings(self, name: str, host: str, port: int) -> ClientSettings:
+        upstreams = []
+        scheme = "https" if self.servers_use_mtls else "http"
+        tls = UpstreamTls()
+        if self.servers_use_mtls and self.certs is not None:
+            paths = self.certs.client_paths()
+            tls = UpstreamTls(ca_file=paths.ca, cert_file=paths.cert, key_file=paths.key)
+        for edge in self.topology.edges_from(name):
+            if self.topology.setting_filled(edge) != "upstreams":
+                continue
+            address = self.dials[(name, edge.target)]
+            fields: dict[str, Any] = {"name": edge.target, "url": f"{scheme}://{address}/mcp", "tls": tls}
+            fields.update(self.options.upstream_overrides.get(edge.target, {}))
+            upstreams.append(UpstreamSettings(**fields))
+        settings = ClientSettings(host=host, port=port, upstreams=upstreams, **self.options.client_overrides)
+        if self.extra_allowed_hosts:
+            settings.allowed_hosts = self._hosts(list(settings.allowed_hosts))
+        return settings
+
+    def client_serve_tls(self) -> TlsSettings | None:
+        """What the client app listens with: mTLS that only the gateway's certificate opens."""
+        return self.gateway_edge_certs.server_tls() if self.gateway_edge_certs is not None else None
+
+    def gateway_settings(
+        self, name: str, host: str, port: int, client: ClientSettings | None
+    ) -> tuple[GatewaySettings, str]:
+        """The gateway's settings and the dev API key (only its hash goes into the settings)."""
+        key, entry = mint_dev_api_key("dev")
+        (edge,) = self.topology.edges_from(name)
+        address = self.dials[(name, edge.target)]
+        fields: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "client_url": f"http://{address}",
+            "api_keys": [entry],
+        }
+        fields.update(self.options.gateway_overrides)
+        settings = GatewaySettings(**fields)
+        if client is not None and settings.upstream_timeout_s < client.longest_deadline_s():
+            logger.warning(
+                "gateway upstream_timeout_s (%g s) is shorter than the client's longest call deadline (%g s)",
+                settings.upstream_timeout_s,
+                client.longest_deadline_s(),
+            )
+        return settings, key
