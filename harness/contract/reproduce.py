@@ -19,7 +19,7 @@ def compact(value: Any) -> str:
 
 def shown(value: Any, limit: int = DISPLAY_LIMIT) -> str:
     """``value`` as compact JSON, cut for display (the JSON report keeps it whole)."""
-    text = compact(value)
+    text = value if isinstance(value, str) else compact(value)
     return text if len(text) <= limit else text[:limit] + f"…(+{len(text) - limit} chars)"
 
 

@@ -170,7 +170,7 @@ class StdioWire:
 
     def exit_account(self) -> str:
         code = None if self.process is None else self.process.returncode
-        tail = " | ".join(list(self.stderr_tail)[-5:])
+        tail = " | ".join([line for line in self.stderr_tail if line.strip()][-5:])
         return f"exit code {code}; stderr tail: {tail or '(empty)'}"
 
     async def aclose(self) -> None:

@@ -1,0 +1,112 @@
+"""A target that dies or hangs on some argument value is a finding that names the tool, the exact
+(shrunk) arguments, the protocol version and a one-line reproduction — exit 1, never 2."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import build_app
+from harness.contract.outcomes import Verdict
+from harness.contract.runner import run_contract
+from harness.contract.settings import ContractSettings
+from harness.contract.target import Target
+from tests.contract_targets.processes import ROOT, http_server, stdio_argv
+
+MODERN, LEGACY = "2026-07-28", "2025-11-25"
+FUZZ = ["fuzz", "target.stays-up", "lifecycle.ping"]
+
+
+def settings(**changes: object) -> ContractSettings:
+    base: dict[str, object] = {
+        "fuzz_valid_examples": 4,
+        "fuzz_invalid_examples": 40,
+        "call_timeout_s": 1.0,
+        "skip_tools": ("wait", "slow_report", "linger"),
+        "shrink_budget_s": 30,
+    }
+    return ContractSettings.model_validate({**base, **changes})
+
+
+def stdio_target(env: dict[str, str]) -> Target:
+    return Target.stdio(stdio_argv(), env=env, cwd=str(ROOT))
+
+
+@pytest.mark.anyio
+async def test_stdio_exit_is_reported_with_status_stderr_and_shrunk_arguments() -> None:
+    with anyio.fail_after(90):
+        report = await run_contract(stdio_target({"MCPH_FIXTURE_DIE_ON": "%n"}), settings=settings(), only=FUZZ)
+    finding = report.result("fuzz.invalid-arguments", MODERN)
+    assert finding.verdict == Verdict.FAIL and finding.severity == "MUST"
+    detail = finding.details[0]
+    assert detail["tool"] == "echo" and detail["kind"] == "died"
+    assert detail["arguments"] == {"text": "%n"}, detail  # shrunk from "%s%n%x"
+    assert "exit code 3" in detail["detail"] and "fatal: cannot handle" in detail["detail"]
+    assert detail["reproduction"].startswith("printf '%s\\n' ") and "tests.contract_targets.unusual" in detail["reproduction"]
+    assert detail["protocol_version"] == MODERN and "delta-shrunk" in detail["shrinking"]
+    # respawned: the run went on, in both versions
+    assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.PASS
+    assert report.result("fuzz.invalid-arguments", LEGACY).verdict == Verdict.FAIL
+    assert report.result("target.stays-up", MODERN).verdict == Verdict.FAIL
+    assert report.exit_code == 1
+
+
+@pytest.mark.anyio
+async def test_stdio_hang_is_reported_with_how_long_it_waited() -> None:
+    with anyio.fail_after(90):
+        report = await run_contract(
+            stdio_target({"MCPH_FIXTURE_HANG_ON": "%n"}),
+            [LEGACY],
+            settings(call_timeout_s=0.4, shrink_budget_s=15),
+            only=["fuzz.invalid-arguments"],
+        )
+    detail = report.result("fuzz.invalid-arguments", LEGACY).details[0]
+    assert detail["kind"] == "hang" and "no answer within 0.4 s" in detail["detail"], detail
+    assert detail["arguments"] == {"text": "%n"}, detail
+    assert detail["waited_s"] >= 0.4
+
+
+def test_http_exit_is_exit_1_with_exact_arguments_and_the_rest_not_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async def run() -> tuple[int, str, dict]:  # type: ignore[type-arg]
+        async with http_server({"MCPH_FIXTURE_DIE_ON": "%n"}) as (url, _restart):
+            args = ["contract", url, "--examples", "40", "--call-timeout", "1", "--skip-tool", "wait"]
+            args += ["--skip-tool", "slow_*", "--skip-tool", "linger", "--json", str(tmp_path / "r.json")]
+            result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(build_app(), args))
+        return result.exit_code, result.output, json.loads((tmp_path / "r.json").read_text())
+
+    code, output, document = anyio.run(run)
+    assert code == 1, output
+    assert "tools without annotations are called" in output
+    results = {r["name"]: r for r in document["results"]}
+    died = results[f"fuzz.invalid-arguments[{MODERN}]"]
+    assert died["verdict"] == "fail"
+    detail = died["details"][0]
+    assert detail["tool"] == "echo" and detail["kind"] == "died" and "%n" in detail["arguments"]["text"]
+    assert detail["shrinking"].startswith("not shrunk: the target is down")
+    assert detail["reproduction"].startswith("curl -sS -N http://127.0.0.1:")
+    assert "Mcp-Name: echo" in detail["reproduction"]
+    later = results[f"lifecycle.ping[{LEGACY}]"]
+    assert later["verdict"] == "not run" and "no --restart-cmd was given" in later["why"]
+
+
+@pytest.mark.anyio
+async def test_http_restart_cmd_brings_the_target_back_and_the_example_is_shrunk() -> None:
+    with anyio.fail_after(120):
+        async with http_server({"MCPH_FIXTURE_DIE_ON": "%n"}) as (url, restart):
+            report = await run_contract(
+                Target.http(url), [MODERN], settings(restart_cmd=restart), only=["fuzz", "tools.list"]
+            )
+    detail = report.result("fuzz.invalid-arguments", MODERN).details[0]
+    assert detail["arguments"] == {"text": "%n"}, detail
+    assert "--restart-cmd brought the target back" in detail["detail"]
+    assert report.result("tools.list", MODERN).verdict == Verdict.PASS
+
+
+def test_never_reachable_is_exit_2_with_a_clear_message() -> None:
+    runner = CliRunner()
+    missing = runner.invoke(build_app(), ["contract", "--stdio", "/nonexistent/mcp-server --flag"])
+    assert missing.exit_code == 2
+    assert "cannot start" in missing.output and "/nonexistent/mcp-server" in missing.output
