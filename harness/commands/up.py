@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from harness.launch.inprocess import Deployment, LaunchOptions, RedisChoice, launch
+from harness.launch.inprocess import Deployment, LaunchOptions, RedisChoice
+from harness.launch.process import ProcessDeployment, ProcessOptions
+from harness.launch.runners import RUNNERS, RunnerName, RunnerUnavailable, launch_with, parse_runner
+from harness.launch.supervisor import PodNotReady
 from harness.topology import reference_topology
 
 
@@ -41,12 +45,27 @@ def endpoints_table(deployment: Deployment) -> Table:
     return table
 
 
+def pods_table(deployment: ProcessDeployment) -> Table:
+    """One row per service process: what `ps` shows, and where its log is."""
+    table = Table(title="mcp-harness: service processes (restart policy Always)")
+    for column in ("service", "pid", "state", "log"):
+        table.add_column(column)
+    for row in deployment.pod_rows():
+        table.add_row(row.name, str(row.pid), row.state, row.log)
+    return table
+
+
 async def serve_until_signalled(
-    options: LaunchOptions, endpoints_file: Path | None, console: Console
+    options: LaunchOptions, endpoints_file: Path | None, console: Console, runner: RunnerName = "process"
 ) -> None:
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with launch(options) as deployment:
+        run_dir = Path(tempfile.mkdtemp(prefix="mcp-harness-up-")) if runner != "inprocess" else None
+        async with launch_with(runner, options, ProcessOptions(run_dir=run_dir)) as deployment:
             console.print(endpoints_table(deployment))
+            if isinstance(deployment, ProcessDeployment):
+                console.print(pods_table(deployment))
+                fault_api = getattr(deployment.endpoints, "fault_api", None)
+                console.print(f"pod faults: mcp-harness fault kill wallet --api {fault_api}")
             console.print(f"dev API key: [bold]{deployment.endpoints.api_key}[/bold]")
             if deployment.endpoints.tls:
                 console.print(f"client TLS material: {deployment.endpoints.tls.model_dump()}")
@@ -78,6 +97,12 @@ def register(app: typer.Typer) -> None:
         backends: Annotated[
             str, typer.Option(help="embedded (in-memory Mongo/Redis) | docker (real ones via testcontainers)")
         ] = "embedded",
+        runner: Annotated[
+            str,
+            typer.Option(
+                help=f"{' | '.join(RUNNERS)}: one OS process per service (default), one loop, or namespaces"
+            ),
+        ] = "process",
     ) -> None:
         """Start gateway, client, the three servers and the fake weather API on loopback."""
         console = Console()
@@ -97,15 +122,26 @@ def register(app: typer.Typer) -> None:
             if reason is not None:
                 typer.echo(f"error: --backends docker needs a Docker engine: {reason}", err=True)
                 raise typer.Exit(2)
+        try:
+            chosen_runner = parse_runner(runner)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        if backends == "docker" and chosen_runner != "inprocess":
+            typer.echo("error: --backends docker runs with --runner inprocess only", err=True)
+            raise typer.Exit(2)
         choice: RedisChoice = "real" if redis == "real" else "fake" if redis == "fake" else "auto"
-        options = LaunchOptions(
-            topology=reference_topology(proxied=proxies, redis_socket=True),
+        options = LaunchOptions(  # under netns the firewall, not fault proxies, sits on every edge
+            topology=reference_topology(proxied=proxies and chosen_runner != "netns", redis_socket=True),
             mtls=mtls,
             redis=choice,
             proxy_seed=seed,
         )
         try:
-            anyio.run(serve_until_signalled, options, endpoints, console)
+            anyio.run(serve_until_signalled, options, endpoints, console, chosen_runner)
+        except (RunnerUnavailable, PodNotReady) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
         except OSError as exc:
             typer.echo(f"error: cannot start the deployment: {exc}", err=True)
             raise typer.Exit(2) from exc

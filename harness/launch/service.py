@@ -33,8 +33,8 @@ class ServiceConfig(BaseModel):
     serve_tls: TlsSettings | None = None  # client/gateway/fake; servers carry TLS in their own settings
 
 
-async def serve_one(config: ServiceConfig) -> None:
-    """Serve until cancelled."""
+async def serve_one(config: ServiceConfig, stop: anyio.Event) -> None:
+    """Serve until ``stop`` is set; leaving the serving contexts normally lets uvicorn shut down gracefully."""
     if config.role == "server":
         from servers.common.runner import serve_http
         from servers.registry import server_spec
@@ -42,9 +42,10 @@ async def serve_one(config: ServiceConfig) -> None:
         spec = server_spec(config.name)
         settings = spec.settings_type(**config.settings)
         async with spec.open(settings) as server, serve_http(server, settings):
-            await anyio.sleep_forever()
+            await stop.wait()
     if config.role == "fakeredis":  # where Debian's redis-server is missing
-        await serve_fakeredis(config.settings["host"], int(config.settings["port"]))
+        await serve_fakeredis(config.settings["host"], int(config.settings["port"]), stop)
+        return
     app: Any
     if config.role == "client":
         from client.app import create_client_app
@@ -62,10 +63,10 @@ async def serve_one(config: ServiceConfig) -> None:
         app = create_weather_api().app
     host, port = config.settings["host"], int(config.settings["port"])
     async with serve_asgi(app, host, port, tls=config.serve_tls, log_level="warning"):
-        await anyio.sleep_forever()
+        await stop.wait()
 
 
-async def serve_fakeredis(host: str, port: int) -> None:
+async def serve_fakeredis(host: str, port: int, stop: anyio.Event) -> None:
     import threading
 
     import fakeredis
@@ -73,24 +74,25 @@ async def serve_fakeredis(host: str, port: int) -> None:
     server = fakeredis.TcpFakeServer((host, port))
     threading.Thread(target=server.serve_forever, name="fakeredis-tcp", daemon=True).start()
     try:
-        await anyio.sleep_forever()
+        await stop.wait()
     finally:
         server.shutdown()
         server.server_close()
 
 
 async def run_until_signalled(config: ServiceConfig) -> None:
+    stop = anyio.Event()
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with anyio.create_task_group() as tg:
 
-            async def serve_then_stop_waiting() -> None:
-                await serve_one(config)
+            async def serve_then_stop_listening() -> None:
+                await serve_one(config, stop)
                 tg.cancel_scope.cancel()
 
-            tg.start_soon(serve_then_stop_waiting)
+            tg.start_soon(serve_then_stop_listening)
             async for signum in signals:
                 print(f"{config.name}: signal {signum}, stopping", file=sys.stderr, flush=True)
-                tg.cancel_scope.cancel()
+                stop.set()
                 break
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from client.auth import mint_dev_api_key
 from client.settings import ClientSettings, GatewaySettings, UpstreamSettings, UpstreamTls
-from harness.launch.inprocess import LaunchOptions, TlsPaths
+from harness.launch.inprocess import GATEWAY_DEADLINE_MARGIN_S, LaunchOptions, TlsPaths
 from harness.topology import Topology
 from servers.common.settings import ServerSettings, TlsSettings
 from servers.registry import server_spec
@@ -111,6 +111,12 @@ class Wiring:
             "client_url": f"http://{address}",
             "api_keys": [entry],
         }
+        if self.gateway_edge_certs is not None:
+            paths = self.gateway_edge_certs.client_paths()
+            fields["client_url"] = f"https://{address}"
+            fields["client_tls"] = UpstreamTls(ca_file=paths.ca, cert_file=paths.cert, key_file=paths.key)
+        if client is not None:  # the client answers every call by its deadline: outwait that, no longer
+            fields["upstream_timeout_s"] = client.longest_deadline_s() + GATEWAY_DEADLINE_MARGIN_S
         fields.update(self.options.gateway_overrides)
         settings = GatewaySettings(**fields)
         if client is not None and settings.upstream_timeout_s < client.longest_deadline_s():
