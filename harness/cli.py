@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs", "load")
+COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs", "load", "fault")
 
 
 def build_app() -> typer.Typer:
