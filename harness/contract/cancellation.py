@@ -104,6 +104,7 @@ async def in_flight_stops(ctx: CheckContext) -> None:
     clause="utilities/progress: notifications MUST reference the given token; progress MUST increase",
     severity="MUST",
     versions=LEGACY_ONLY,
+    phase=ALONE,  # after the cancellation check: its late notes must not be mistaken for ours
 )
 async def progress_token(ctx: CheckContext) -> None:
     session = await ctx.session()

@@ -38,14 +38,17 @@ def stdio_target(env: dict[str, str]) -> Target:
 @pytest.mark.anyio
 async def test_stdio_exit_is_reported_with_status_stderr_and_shrunk_arguments() -> None:
     with anyio.fail_after(90):
-        report = await run_contract(stdio_target({"MCPH_FIXTURE_DIE_ON": "%n"}), settings=settings(), only=FUZZ)
+        report = await run_contract(
+            stdio_target({"MCPH_FIXTURE_DIE_ON": "%n"}), settings=settings(), only=FUZZ
+        )
     finding = report.result("fuzz.invalid-arguments", MODERN)
     assert finding.verdict == Verdict.FAIL and finding.severity == "MUST"
     detail = finding.details[0]
     assert detail["tool"] == "echo" and detail["kind"] == "died"
     assert detail["arguments"] == {"text": "%n"}, detail  # shrunk from "%s%n%x"
     assert "exit code 3" in detail["detail"] and "fatal: cannot handle" in detail["detail"]
-    assert detail["reproduction"].startswith("printf '%s\\n' ") and "tests.contract_targets.unusual" in detail["reproduction"]
+    reproduction = detail["reproduction"]
+    assert reproduction.startswith("printf '%s\\n' ") and "tests.contract_targets.unusual" in reproduction
     assert detail["protocol_version"] == MODERN and "delta-shrunk" in detail["shrinking"]
     # respawned: the run went on, in both versions
     assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.PASS

@@ -47,7 +47,9 @@ async def test_destructive_tool_is_not_called_unless_allowed_and_sandbox_keeps_t
             target, [LEGACY], quick(allow_destructive=True, sandbox_dir=work), only=["fuzz.valid-arguments"]
         )
         assert sandboxed.passed and not (work / "WIPED").exists()  # written in the throw-away copy
-        allowed = await run_contract(target, [LEGACY], quick(allow_destructive=True), only=["fuzz.valid-arguments"])
+        allowed = await run_contract(
+            target, [LEGACY], quick(allow_destructive=True), only=["fuzz.valid-arguments"]
+        )
     assert allowed.passed and (work / "WIPED").exists()  # the control: the tool really is called when allowed
 
 
@@ -55,14 +57,23 @@ async def test_destructive_tool_is_not_called_unless_allowed_and_sandbox_keeps_t
 async def test_read_only_only_and_tool_filters() -> None:
     target = Target.stdio(stdio_argv(), cwd=str(ROOT))
     with anyio.fail_after(60):
-        only_read = await run_contract(target, [LEGACY], quick(read_only_only=True), only=["tools.content-present"])
+        only_read = await run_contract(
+            target, [LEGACY], quick(read_only_only=True), only=["tools.content-present"]
+        )
         none_left = await run_contract(
-            target, [LEGACY], quick(only_tools=("ech*",), skip_tools=("echo",)), only=["tools.content-present"]
+            target,
+            [LEGACY],
+            quick(only_tools=("ech*",), skip_tools=("echo",)),
+            only=["tools.content-present"],
         )
     why = only_read.result("tools.content-present", LEGACY).why
     assert "no tool may be called" in why and "readOnlyHint" in why  # slow_report is skipped by name
     skipped = none_left.result("tools.content-present", LEGACY)
-    assert skipped.verdict == Verdict.SKIP and "echo: --skip-tool" in skipped.why and "add: not selected" in skipped.why
+    assert (
+        skipped.verdict == Verdict.SKIP
+        and "echo: --skip-tool" in skipped.why
+        and "add: not selected" in skipped.why
+    )
 
 
 @pytest.mark.anyio
@@ -78,9 +89,13 @@ async def test_known_good_example_is_what_structured_content_checks() -> None:
     rule = Rule("picky", "", on_request=refuse_generated)
     with anyio.fail_after(30):
         async with serve_fixture(rule) as url:
-            without = await run_contract(Target.http(url), [LEGACY], quick(), only=["tools.structured-content"])
+            without = await run_contract(
+                Target.http(url), [LEGACY], quick(), only=["tools.structured-content"]
+            )
             given = quick(known_good=parse_examples(['add={"a": 2, "b": 3}']))
-            with_example = await run_contract(Target.http(url), [LEGACY], given, only=["tools.structured-content"])
+            with_example = await run_contract(
+                Target.http(url), [LEGACY], given, only=["tools.structured-content"]
+            )
     assert without.result("tools.structured-content", LEGACY).verdict == Verdict.SKIP
     assert "--example" in without.result("tools.structured-content", LEGACY).why
     assert with_example.result("tools.structured-content", LEGACY).verdict == Verdict.PASS
@@ -89,7 +104,10 @@ async def test_known_good_example_is_what_structured_content_checks() -> None:
 def test_examples_from_a_file_and_bad_examples(tmp_path: Path) -> None:
     (tmp_path / "calls.json").write_text('{"add": [{"a": 1, "b": 2}], "echo": {"text": "hi"}}')
     (tmp_path / "calls.txt").write_text('add={"a": 5, "b": 6}\n')
-    assert parse_examples([f"@{tmp_path / 'calls.json'}"]) == {"add": [{"a": 1, "b": 2}], "echo": [{"text": "hi"}]}
+    assert parse_examples([f"@{tmp_path / 'calls.json'}"]) == {
+        "add": [{"a": 1, "b": 2}],
+        "echo": [{"text": "hi"}],
+    }
     assert parse_examples([f"@{tmp_path / 'calls.txt'}"]) == {"add": [{"a": 5, "b": 6}]}
     with pytest.raises(TargetError, match="not JSON"):
         parse_examples(["add={oops"])
@@ -123,9 +141,23 @@ def test_header_reaches_a_protected_server_and_is_never_printed_or_stored(
 
     async def run() -> tuple[int, str]:
         async with serve_fixture(rule) as url:
-            args = ["contract", url, "--header", "Authorization: Bearer ${CONTRACT_TOKEN}", "--protocol", LEGACY]
+            args = [
+                "contract",
+                url,
+                "--header",
+                "Authorization: Bearer ${CONTRACT_TOKEN}",
+                "--protocol",
+                LEGACY,
+            ]
             args += ["--check", "lifecycle", "--check", "fuzz.invalid-arguments", "--examples", "20"]
-            args += ["--skip-tool", "wait", "--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "r.xml")]
+            args += [
+                "--skip-tool",
+                "wait",
+                "--json",
+                str(tmp_path / "r.json"),
+                "--junit",
+                str(tmp_path / "r.xml"),
+            ]
             result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(build_app(), args))
         return result.exit_code, result.output
 
@@ -156,6 +188,8 @@ async def test_mtls_with_ca_cert_and_key(tmp_path: Path) -> None:
             report = await run_contract(good, [LEGACY], quick(), only=["lifecycle.ping"])
             assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.PASS
             with pytest.raises(TargetUnreachable):  # no client certificate: the server refuses us
-                await run_contract(build_target(url, ca=str(files["ca"])), [LEGACY], quick(), only=["lifecycle.ping"])
+                await run_contract(
+                    build_target(url, ca=str(files["ca"])), [LEGACY], quick(), only=["lifecycle.ping"]
+                )
     with pytest.raises(TargetError, match="no such file"):
         build_target("https://x/mcp", ca=str(tmp_path / "missing.pem"))
