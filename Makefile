@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev system-deps minilm conformance load clean
+.PHONY: run test lint install install-dev system-deps minilm conformance load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ run: install
 LOAD_ARGS ?= --run-time 60s --users 20
 load: install system-deps
 	$(BIN)/mcp-harness load $(LOAD_ARGS) --report reports/load
+
+# The full soak (the tests run a few seconds of it): callers through the gateway under toggling faults.
+SOAK_ARGS ?= --callers 50 --seconds 20
+soak: install
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -58,18 +58,23 @@ class Answer:
     latency_s: float
     status: int
     error: str | None = None
+    tool: str = ""
+
+    def describe(self) -> str:
+        return f"{self.tool} {self.latency_s:.2f} s: HTTP {self.status} {self.error or 'ok'} ({self.kind})"
 
 
 @dataclass
 class SoakReport:
     answers: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
-    overruns: list[float] = field(default_factory=list)
+    overruns: list[Answer] = field(default_factory=list)
     final_by_key: dict[str, str] = field(default_factory=dict)  # transfer key → last answer's kind
     ledger_keys: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     audit: dict[str, Any] = field(default_factory=dict)
     fault_toggles: int = 0
+    loop_lag_max_s: float = 0.0  # how late this process's event loop ran a 50 ms timer, at worst
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -108,8 +113,10 @@ class GatewayRest:
                 f"{self.base}/v1/tools/{tool}/call", json=arguments, headers=self.headers
             )
         except httpx.HTTPError as exc:
-            return Answer("unknown", time.perf_counter() - started, 0, type(exc).__name__)
-        return classify(response, time.perf_counter() - started)
+            return Answer("unknown", time.perf_counter() - started, 0, type(exc).__name__, tool)
+        answer = classify(response, time.perf_counter() - started)
+        answer.tool = tool
+        return answer
 
     async def call_until_accepted(self, tool: str, arguments: dict[str, Any], attempts: int = 50) -> Any:
         for _ in range(attempts):
@@ -139,6 +146,14 @@ async def toggle_faults(
                     proxy, kind, name="soak", stream=stream, toxicity=toxicity, attributes=attributes
                 )
         report.fault_toggles += 1
+
+
+async def watch_loop_lag(report: SoakReport) -> None:
+    """Answers measured on a saturated event loop arrive late for reasons of the loop, not the calls."""
+    while True:
+        started = time.perf_counter()
+        await anyio.sleep(0.05)
+        report.loop_lag_max_s = max(report.loop_lag_max_s, time.perf_counter() - started - 0.05)
 
 
 async def clear_faults(deployment: Deployment) -> None:
@@ -179,7 +194,7 @@ def record(report: SoakReport, config: SoakConfig, answer: Answer) -> None:
     report.answers[answer.kind] += 1
     report.latencies.append(answer.latency_s)
     if answer.latency_s > config.deadline_s + config.slack_s:
-        report.overruns.append(answer.latency_s)
+        report.overruns.append(answer)
 
 
 async def check_ledger(rest: GatewayRest, report: SoakReport) -> None:
@@ -225,6 +240,7 @@ async def soak(deployment: Deployment, config: SoakConfig) -> SoakReport:
         stop_at = time.perf_counter() + config.seconds
         async with anyio.create_task_group() as tg:
             tg.start_soon(toggle_faults, deployment, config, report, random.Random(config.seed))
+            tg.start_soon(watch_loop_lag, report)
             async with anyio.create_task_group() as callers:
                 for index in range(config.callers):
                     callers.start_soon(caller, rest, config, report, index, stop_at)
@@ -260,17 +276,26 @@ def summary(report: SoakReport, config: SoakConfig) -> str:
             f"(not_sent {report.answers['not_sent']}, rejected {report.answers['rejected']}), "
             f"indeterminate {report.answers['unknown']}",
             f"latency p50 {report.percentile(0.5) * 1000:.0f} ms, p99 {report.percentile(0.99) * 1000:.0f} ms, "
-            f"max {max(report.latencies, default=0) * 1000:.0f} ms; deadline overruns {len(report.overruns)}",
+            f"max {max(report.latencies, default=0) * 1000:.0f} ms; deadline overruns {len(report.overruns)}; "
+            f"event loop lag up to {report.loop_lag_max_s * 1000:.0f} ms",
             f"transfers: {len(report.final_by_key)} keys, final accepted {finals['accepted']}, "
             f"definite {finals['not_sent'] + finals['rejected']}, still unknown {finals['unknown']} "
             f"(of which in the ledger: {unknown_landed})",
             f"ledger: {sum(report.ledger_keys.values())} entries, audit ok={report.audit.get('ok')}, "
             f"problems {len(report.problems)}" + "".join(f"\n  {p}" for p in report.problems[:10]),
+            *(f"  overrun: {a.describe()}" for a in sorted(report.overruns, key=lambda a: -a.latency_s)[:5]),
         ]
     )
 
 
-async def run(config: SoakConfig) -> SoakReport:
+async def run(config: SoakConfig, runner: str = "inprocess") -> SoakReport:
+    """``inprocess``: every service in this process (fast start; callers share its event loop) ·
+    ``process``: one OS process per service, as in production (callers alone in this process)."""
+    if runner == "process":
+        from harness.launch.process import launch_processes
+
+        async with launch_processes(soak_options(config)) as deployment:
+            return await soak(deployment, config)
     async with launch(soak_options(config)) as deployment:
         return await soak(deployment, config)
 
@@ -281,12 +306,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--deadline", type=float, default=2.0, help="the client's call deadline, s")
+    parser.add_argument("--runner", choices=("inprocess", "process"), default="inprocess")
     args = parser.parse_args()
     if args.callers < 1 or not 0 < args.seconds <= 600 or args.deadline <= 0:
         parser.error("--callers ≥ 1, 0 < --seconds ≤ 600, --deadline > 0")
     logging.basicConfig(level=logging.ERROR)
     config = SoakConfig(callers=args.callers, seconds=args.seconds, seed=args.seed, deadline_s=args.deadline)
-    report = anyio.run(run, config)
+    report = anyio.run(run, config, args.runner)
     print(summary(report, config))
     raise SystemExit(0 if not report.problems and not report.overruns else 1)
 
