@@ -154,8 +154,8 @@ class ProcessLauncher:
         path = self.run_dir / "configs" / "proxies.json"
         path.write_text(json.dumps(config, indent=2))
         port = free_port()
-        argv = [sys.executable, "-m", "harness.cli", "proxy", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--config", str(path), "--seed", str(self.options.proxy_seed or 0)]
+        fields = _ProxyFields(host="127.0.0.1", port=port, config=str(path), seed=self.options.proxy_seed)
+        argv = self.service_argv("proxy", PROXY_POD, fields)
         await supervisor.start(self.pod(PROXY_POD, argv, http_probe("127.0.0.1", port, "/version")))
         self.endpoints.proxies = dict(self.proxy_listens)
         return f"http://127.0.0.1:{port}"
@@ -211,6 +211,11 @@ class ProcessLauncher:
 class _HostPort(BaseModel):
     host: str
     port: int
+
+
+class _ProxyFields(_HostPort):
+    config: str  # Toxiproxy populate file: the proxies to create at start
+    seed: int | None = None
 
 
 def start_layers(topology: Topology) -> list[list[str]]:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from servers.common.asgi_serving import serve_asgi
 from servers.common.settings import TlsSettings
 
-ServiceRole = Literal["server", "client", "gateway", "fake", "fakeredis"]
+ServiceRole = Literal["server", "client", "gateway", "fake", "fakeredis", "proxy"]
 
 
 class ServiceConfig(BaseModel):
@@ -43,6 +43,9 @@ async def serve_one(config: ServiceConfig, stop: anyio.Event) -> None:
         settings = spec.settings_type(**config.settings)
         async with spec.open(settings) as server, serve_http(server, settings):
             await stop.wait()
+    if config.role == "proxy":  # what `mcp-harness proxy --config` runs, without loading every CLI command
+        await serve_proxy(config.settings, stop)
+        return
     if config.role == "fakeredis":  # where Debian's redis-server is missing
         await serve_fakeredis(config.settings["host"], int(config.settings["port"]), stop)
         return
@@ -64,6 +67,27 @@ async def serve_one(config: ServiceConfig, stop: anyio.Event) -> None:
     host, port = config.settings["host"], int(config.settings["port"])
     async with serve_asgi(app, host, port, tls=config.serve_tls, log_level="warning"):
         await stop.wait()
+
+
+async def serve_proxy(fields: dict[str, Any], stop: anyio.Event) -> None:
+    import asyncio
+
+    from chaos.settings import ChaosSettings
+    from harness.commands.proxy import load_config, serve
+
+    settings = ChaosSettings(
+        proxy_api_host=fields["host"], proxy_api_port=int(fields["port"]), proxy_seed=fields.get("seed")
+    )
+    stopped = asyncio.Event()
+    async with anyio.create_task_group() as tg:
+
+        async def relay_stop() -> None:
+            await stop.wait()
+            stopped.set()
+
+        tg.start_soon(relay_stop)
+        await serve(settings, load_config(Path(fields["config"])), stopped)
+        tg.cancel_scope.cancel()
 
 
 async def serve_fakeredis(host: str, port: int, stop: anyio.Event) -> None:
