@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from client.agent_routes import agent_routes
 from client.bodies import BodyNotJsonObject, BodyTooLarge, parse_json_object, read_limited_body
 from client.dispatch import ToolDispatcher
 from client.encodable import require_encodable
@@ -273,6 +274,7 @@ def create_client_app(
             raise refused
 
     routes: list[Route] = [Route("/mcp", StreamableHTTPASGIApp(manager)), *build_rest_routes(runtime)]
+    routes += agent_routes(runtime)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app

@@ -36,6 +36,7 @@ from starlette.routing import Route
 from client.allowlist import called_tools, filter_body
 from client.auth import Authenticator, Principal, Unauthorized
 from client.bodies import BodyTimeout, BodyTooLarge, CallerGone, read_body_in_time
+from client.caller_tools import with_caller_tools
 from client.forwarding import (
     ForwardFailure,
     open_client_pool,
@@ -135,6 +136,7 @@ class GatewayRuntime:
         principal = self.admit(request)
         if isinstance(principal, Response):
             return principal
+        request.state.principal = principal  # forward() tells the client this caller's allow-list
         assert self.limiter is not None
         decision = await self.limiter.hit(principal.identity, principal.rate_limit)
         if not decision.allowed:
@@ -185,7 +187,7 @@ class GatewayRuntime:
         self, request: Request, path: str, body: bytes, filter_for: Principal | None
     ) -> Response:
         assert self.http is not None
-        headers = request_headers(request.headers.items())
+        headers = with_caller_tools(request_headers(request.headers.items()), request.state.principal)
         headers.append(("x-request-id", request.state.request_id))
         if request.client is not None:
             headers.append(("x-forwarded-for", request.client.host))

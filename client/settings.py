@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from client.agent_settings import AgentSettings
+
 
 class UpstreamTls(BaseModel):
     """TLS toward one upstream: trust ``ca_file``; present ``cert_file``/``key_file`` (mTLS)."""
@@ -88,6 +90,9 @@ class ClientSettings(BaseSettings):
         default_factory=lambda: ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
     )
     search_limit: int = Field(default=5, ge=1)
+    agent: AgentSettings = Field(
+        default_factory=AgentSettings, description="POST /v1/agent (off without a model)"
+    )
 
     def longest_deadline_s(self) -> float:
         """The longest a tool call may take here: the largest per-tool, per-server or default deadline.
