@@ -169,6 +169,14 @@ raw_case(
     headers={**JSON, "Content-Encoding": "gzip"},
     body=b"\x1f\x8b\x08\x00",
 )
+raw_case(
+    "spoofed-allow-list-header",
+    "POST",
+    "/v1/tools/wallet__deposit/call",
+    {403},
+    headers={**JSON, "X-Mcph-Allowed-Tools": '["*"]'},
+    body=b'{"account": "m", "amount": 1}',
+)
 raw_case("method-unknown", "FOO", "/v1/tools", {405})
 raw_case("method-trace", "TRACE", "/v1/tools", {405})
 bytes_case(
