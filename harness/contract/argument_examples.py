@@ -8,6 +8,7 @@ import copy
 import functools
 import json
 import random
+import threading
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -62,9 +63,13 @@ def valid_arguments(schema: dict[str, Any], count: int, seed_value: int) -> list
     return copy.deepcopy(list(generated))
 
 
+GENERATION_LOCK = threading.Lock()  # hypothesis keeps per-process state: one generation at a time
+
+
 @functools.lru_cache(maxsize=256)
 def generate_cached(schema_json: str, count: int, seed_value: int) -> tuple[dict[str, Any], ...]:
-    return tuple(generate(json.loads(schema_json), count, seed_value))
+    with GENERATION_LOCK:
+        return tuple(generate(json.loads(schema_json), count, seed_value))
 
 
 def generate(schema: dict[str, Any], count: int, seed_value: int) -> list[dict[str, Any]]:

@@ -251,9 +251,7 @@ async def mcp_method_header(ctx: CheckContext) -> None:
 async def mcp_name_header(ctx: CheckContext) -> None:
     ctx.require_http()
     session = await ctx.session()
-    tools = await ctx.tools()
-    if not tools:
-        raise CheckSkipped("the server lists no tools")
+    tools = await ctx.callable_tools()  # a server that ignores the header would run the call
     params = {"name": tools[0]["name"], "arguments": {}}
     rid, reply = await session.request(
         "tools/call", params, headers={"Mcp-Name": "not-" + str(tools[0]["name"])}

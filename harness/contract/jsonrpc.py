@@ -17,15 +17,16 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
-STDIO_GARBAGE_WAIT_S = 0.5
+STDIO_GARBAGE_WAIT_S = 2.0  # only a server that also ignores the barrier request waits this long
 GARBAGE_IDS = (1, 77, 78, 501)
 
 
 async def send_garbage(
     ctx: CheckContext, session: McpSession, body: Any, raw: bool, wait: bool = True
 ) -> Reply:
-    """Send an unusable body; over stdio wait briefly for an answer nobody asked for by id (these
-    checks run alone, so such an answer is theirs). ``wait=False``: send only, forget any answer."""
+    """Send an unusable body. Over stdio there is no status to read, so a valid request follows it as
+    a barrier: a server answers its input in order, so an answer to the garbage comes before the
+    barrier's (these checks run alone, so such an answer is theirs). ``wait=False``: send only."""
     if session.is_http:
         return await session.send(body, request_id=None, headers=session.headers_for(None, None), raw=True)
     wire = session.wire
@@ -33,10 +34,19 @@ async def send_garbage(
     await wire.send(body, raw=raw)
     if not wait:
         return Reply()
-    reply = await wire.await_response(None, STDIO_GARBAGE_WAIT_S)
+    barrier_id = f"barrier-{session.next_id()}"
+    method = "ping" if session.version == LEGACY else "server/discover"
+    params = session.frame_params(None if session.version == LEGACY else {})
+    barrier = {"jsonrpc": "2.0", "id": barrier_id, "method": method, **({"params": params} if params else {})}
+    await wire.send(barrier)
+    await wire.await_response(barrier_id, STDIO_GARBAGE_WAIT_S)
+    reply = Reply()
+    if wire.anonymous:
+        reply.messages.append(wire.anonymous.pop(0))
     for request_id in GARBAGE_IDS:  # an answer that echoed the id of an invalid request
         if not reply.messages and id_key(request_id) in wire.responses:
             reply.messages.append(wire.responses.pop(id_key(request_id)))
+    reply.undecodable, wire.undecodable = wire.undecodable, []
     return reply
 
 

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 Severity = Literal["MUST", "SHOULD"]
 CheckFunction = Callable[["CheckContext"], Awaitable[str | None]]  # may return a note for "why"
-CHECK_MODULES = ("lifecycle", "http_transport", "jsonrpc", "tools", "fuzzing", "cancellation", "liveness")
+CHECK_MODULES = (
+    "lifecycle", "http_transport", "jsonrpc", "tools", "prompts", "resources",
+    "fuzzing", "cancellation", "liveness",
+)  # fmt: skip
 BOTH: tuple[str, ...] = PROTOCOL_VERSIONS
 # When a check runs: alongside other checks, alone after them (it may kill or flood the target), or last.
 CONCURRENT, ALONE, LAST = 0, 1, 2

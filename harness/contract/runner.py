@@ -61,13 +61,21 @@ async def run_contract(
     unreachable: list[str] = []
     try:
         with sandboxed(target, settings.sandbox_dir) as runnable:
-            for version in versions:
+            by_version: dict[str, list[CheckResult]] = {}
+
+            async def one_version(version: str) -> None:
                 wanted = [c for c in checks if version in c.versions]
                 results = await run_version(runnable, version, settings, run, wanted, len(versions) == 1)
                 if isinstance(results, str):
                     unreachable.append(results)
                     results = verdict_for_all(wanted, version, Verdict.NOT_RUN, f"not run: {results}")
-                for result in results:
+                by_version[version] = results
+
+            async with anyio.create_task_group() as group:  # versions are independent sessions
+                for version in versions:
+                    group.start_soon(one_version, version)
+            for version in versions:
+                for result in by_version[version]:
                     report.results.append(result)
                     if on_result is not None:
                         on_result(result)

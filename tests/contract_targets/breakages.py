@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 
+from tests.contract_targets.breakages_features import FEATURE_RULES
 from tests.contract_targets.tamper import Answer, Exchange, Message, Rule, json_answer, map_messages
 
 MODERN, LEGACY = "2026-07-28", "2025-11-25"
@@ -433,6 +434,7 @@ RULES: tuple[Rule, ...] = (
     Rule("cancel-dropped", "cancel.in-flight-stops", on_request=drop_cancel),
     Rule("cancel-500", "cancel.unknown-request-ignored", on_request=cancel_500),
     Rule("progress-wrong-token", "progress.token", on_response=map_messages(wrong_progress_token)),
+    *FEATURE_RULES,
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 __all__ = ["RULES", "RULES_BY_NAME", "json"]

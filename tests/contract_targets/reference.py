@@ -1,5 +1,6 @@
-"""The correct fixture server: an SDK ``MCPServer`` with a few tools, paginated tools/list, and an
-unknown tool answered with a JSON-RPC error (as the spec says; mcp 2.3.0 itself answers isError).
+"""The correct fixture server: an SDK ``MCPServer`` with a few tools, prompts and resources, paginated
+lists, and an unknown tool or prompt answered with a JSON-RPC error (as the spec says; mcp 2.3.0 itself
+answers isError and an internal error).
 
 Run over stdio with ``python -m tests.contract_targets.reference``.
 """
@@ -9,12 +10,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, ListToolsResult
+from mcp.server.mcpserver import Context
+from mcp.types import ListToolsResult
 from pydantic import BaseModel, Field
 
-PAGE_SIZE = 2
+from servers.common.strict_server import ReferenceMCPServer
+from tests.contract_targets.reference_prompts import (
+    PagedPromptsAndResources,
+    add_prompts_and_resources,
+    page_of,
+)
+
 LONG_TOOL = "wait"
 
 
@@ -22,31 +28,17 @@ class Sum(BaseModel):
     total: int
 
 
-class ReferenceServer(MCPServer):
-    """MCPServer plus cursor pagination of tools/list and protocol errors for unknown tools."""
-
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        if self._tool_manager.get_tool(name) is None:
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
-        return await super().call_tool(name, arguments, context)
+class ReferenceServer(PagedPromptsAndResources, ReferenceMCPServer):
+    """Our servers' strict errors (unknown tool or prompt: -32602) plus cursor pagination of every list."""
 
     async def _handle_list_tools(self, ctx: Any, params: Any) -> ListToolsResult:
-        tools = await self.list_tools()
-        cursor = getattr(params, "cursor", None) if params is not None else None
-        start = 0
-        if cursor is not None:
-            if not (isinstance(cursor, str) and cursor.startswith("page-") and cursor[5:].isdigit()):
-                raise MCPError(code=INVALID_PARAMS, message="Invalid cursor")
-            start = int(cursor[5:])
-            if start >= len(tools):
-                raise MCPError(code=INVALID_PARAMS, message="Invalid cursor")
-        end = start + PAGE_SIZE
-        next_cursor = f"page-{end}" if end < len(tools) else None
-        return ListToolsResult(tools=tools[start:end], next_cursor=next_cursor)
+        tools, next_cursor = page_of(await self.list_tools(), params)
+        return ListToolsResult(tools=tools, next_cursor=next_cursor)
 
 
 def build_reference_server(server_class: type[ReferenceServer] = ReferenceServer) -> ReferenceServer:
     server = server_class("contract-reference", log_level="WARNING")
+    add_prompts_and_resources(server)
 
     @server.tool()
     def add(a: int, b: int) -> Sum:

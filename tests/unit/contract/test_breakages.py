@@ -22,7 +22,7 @@ def fast_settings() -> ContractSettings:
         fuzz_valid_examples=8,
         fuzz_invalid_examples=8,
         call_timeout_s=0.5,
-        shrink_budget_s=4,
+        shrink_budget_s=2,
         long_tool=LONG_TOOL,
         long_tool_arguments={"seconds": 2},
         cancel_grace_s=1.5,

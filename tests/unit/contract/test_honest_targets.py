@@ -22,7 +22,9 @@ async def test_legacy_only_server_gets_modern_checks_as_not_applicable() -> None
     with anyio.fail_after(60):
         async with serve_fixture("legacy-only") as url:
             both = await run_contract(Target.http(url), settings=fast_settings())
-            asked = await run_contract(Target.http(url), [MODERN], fast_settings(), only=["lifecycle.discover"])
+            asked = await run_contract(
+                Target.http(url), [MODERN], fast_settings(), only=["lifecycle.discover"]
+            )
     assert both.passed, [(r.name, r.why) for r in both.results if r.breaks_run]
     modern = [r for r in both.results if r.version == MODERN]
     assert modern and all(r.verdict == Verdict.SKIP for r in modern)
