@@ -66,8 +66,16 @@ async def list_all(
             return listing
         expect(isinstance(next_cursor, str), f"{method}: nextCursor a string", repr(next_cursor))
         cursor = next_cursor
-    expect(False, f"{method}: a last page within {ctx.settings.max_pages} pages", f"still a cursor {cursor!r}")
+    expect(
+        False, f"{method}: a last page within {ctx.settings.max_pages} pages", f"still a cursor {cursor!r}"
+    )
     return listing
+
+
+def expect_each(items: list[dict[str, Any]], ok: Callable[[dict[str, Any]], bool], expected: str) -> None:
+    """Fail on the first item ``ok`` refuses, showing it."""
+    for item in items:
+        expect(ok(item), expected, json.dumps(item)[:200])
 
 
 def by_field(name: str) -> ItemKey:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from harness.contract.context import CheckContext
-from harness.contract.listings import by_field, list_all, require_capability
+from harness.contract.listings import by_field, expect_each, list_all, require_capability
 from harness.contract.outcomes import CheckSkipped, expect
 from harness.contract.registry import check
 from harness.contract.session import McpSession
@@ -40,15 +40,20 @@ def required_arguments(prompt: dict[str, Any]) -> list[str]:
 )
 async def prompts_list(ctx: CheckContext) -> None:
     session = await require_capability(ctx, "prompts")
-    for prompt in await listed_prompts(ctx, session):
-        arguments = prompt.get("arguments", [])
-        expect(
-            isinstance(prompt.get("name"), str)
-            and isinstance(arguments, list)
-            and all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in arguments),
-            "every prompt with a string name and arguments as a list of named objects",
-            json.dumps(prompt)[:200],
-        )
+    expect_each(
+        await listed_prompts(ctx, session),
+        well_formed_prompt,
+        "every prompt with a string name and arguments as a list of named objects",
+    )
+
+
+def well_formed_prompt(prompt: dict[str, Any]) -> bool:
+    arguments = prompt.get("arguments", [])
+    return (
+        isinstance(prompt.get("name"), str)
+        and isinstance(arguments, list)
+        and all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in arguments)
+    )
 
 
 @check(
@@ -111,7 +116,7 @@ async def unknown_name(ctx: CheckContext) -> None:
 @check(
     "prompts.missing-arguments",
     title="prompts/get without a required argument is error -32602",
-    clause="server/prompts error handling: servers SHOULD return -32602 (Invalid params) for missing required arguments",
+    clause="server/prompts error handling: servers SHOULD return -32602 (Invalid params) for missing arguments",
     severity="SHOULD",
 )
 async def missing_arguments(ctx: CheckContext) -> None:
