@@ -132,7 +132,7 @@ class Agent:
             "model_error": f"The language model failed: {turn.problem}",
             "answer": "The turn ended without an answer",
         }[turn.stop_reason]
-        return f"{reason}. Tool calls so far: {done or 'none'}."
+        return f"{reason.rstrip('.')}. Tool calls so far: {done or 'none'}."
 
     @staticmethod
     def _turn(config: RunnableConfig) -> Turn:

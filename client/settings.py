@@ -102,6 +102,8 @@ class ClientSettings(BaseSettings):
         """
         deadlines = [u.call_timeout_s or self.default_timeout_s for u in self.upstreams]
         deadlines += [s for u in self.upstreams for s in u.tool_timeouts_s.values()]
+        if self.agent.model_url:  # POST /v1/agent answers by the end of its turn
+            deadlines.append(self.agent.turn_deadline_s)
         return max(deadlines, default=self.default_timeout_s)
 
     @model_validator(mode="after")

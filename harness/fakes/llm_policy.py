@@ -244,7 +244,9 @@ class ToolPolicy:
             schema = dict(offered.get(call.name, {}).get("parameters") or {})
             return ToolCall(call.id, call.name, json.dumps(break_schema(schema, json.loads(call.arguments))))
         if behaviour.malformed_json:
-            return ToolCall(call.id, call.name, call.arguments.rstrip("}") + ', "unterminated": ')
+            # Python-style quotes, a classic model slip that even lenient partial-JSON parsers refuse
+            broken = call.arguments.replace('"', "'") if call.arguments != "{}" else "{,}"
+            return ToolCall(call.id, call.name, broken)
         return call
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from harness.launch.agent_llm import with_simulated_llm
 from harness.topology import Edge, Topology
 from servers.common.asgi_serving import Listening, serve_asgi
 from servers.common.runner import serve_http
@@ -55,6 +56,7 @@ class Endpoints(BaseModel):
     client_tls: TlsPaths | None = None  # how the gateway reaches the client (None: plain HTTP)
     proxies: dict[str, str] = {}
     redis: str | None = None
+    llm: str | None = None  # the simulated LLM's OpenAI base URL (the client's agent uses it)
 
 
 @dataclass
@@ -283,7 +285,8 @@ class Launcher:
             fields: dict[str, Any] = {"name": edge.target, "url": f"{scheme}://{address}/mcp", "tls": tls}
             fields.update(self.options.upstream_overrides.get(edge.target, {}))
             upstreams.append(UpstreamSettings(**fields))
-        settings = ClientSettings(upstreams=upstreams, **self.options.client_overrides)
+        overrides = await with_simulated_llm(self, self.options.client_overrides)  # the agent's model
+        settings = ClientSettings(upstreams=upstreams, **overrides)
         self.client_settings[name] = settings
         listening_tls = self.client_app_tls if self.client_app_tls.enabled else None
         listening = await self.serve(name, create_client_app(settings), tls=listening_tls)

@@ -14,7 +14,6 @@ import pytest
 from client.agent import Agent
 from client.agent_settings import AgentSettings
 from client.chat_model import build_chat_model
-from client.errors import ClientError, UpstreamUnavailable
 from client.router import RoutedTool
 from harness.fakes.llm import SimulatedLlm
 
@@ -104,10 +103,6 @@ def default_handler(name: str) -> Handler:
     return answer
 
 
-async def unavailable(arguments: dict[str, Any]) -> dict[str, Any]:
-    raise UpstreamUnavailable("weather is unreachable", upstream="weather")
-
-
 @dataclass
 class AgentRig:
     llm: SimulatedLlm
@@ -126,6 +121,3 @@ def rig_factory() -> Callable[..., AgentRig]:
         return AgentRig(llm, source, Agent(model, source, source.routed, agent_settings))
 
     return build
-
-
-__all__ = ["AgentRig", "ClientError", "FakeSource", "unavailable"]

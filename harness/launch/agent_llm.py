@@ -1,0 +1,30 @@
+"""The launcher's part for the client's agent: serve the simulated LLM and point the agent at it.
+
+``mcp-harness up`` and the in-process launcher run the agent offline by default: the client's
+``agent.model_url`` is the simulated LLM's OpenAI-compatible URL unless the client overrides already
+name a model (a real endpoint), in which case no simulation is started.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class LaunchingStack(Protocol):
+    """What of the launcher this needs: its exit stack and its endpoints."""
+
+    stack: Any
+    endpoints: Any
+
+
+async def with_simulated_llm(launcher: LaunchingStack, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` for ``ClientSettings``, the agent wired to a simulated LLM served for the run."""
+    agent = overrides.get("agent")
+    agent_fields = agent.model_dump() if hasattr(agent, "model_dump") else dict(agent or {})
+    if agent_fields.get("model_url"):
+        return overrides
+    from harness.fakes.llm import serve_simulated_llm
+
+    _, url = await launcher.stack.enter_async_context(serve_simulated_llm())
+    launcher.endpoints.llm = url
+    return {**overrides, "agent": {**agent_fields, "model_url": url}}
