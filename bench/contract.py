@@ -2,7 +2,7 @@
 Streamable HTTP and over stdio, beside the official conformance suite on the same HTTP server when
 ``.node/`` has it (``bash tests/conformance/install.sh``; otherwise that column says why it is empty).
 
-    python -m bench.contract [--server weather] [--examples 20] [--rounds 1]
+    python -m bench.contract [--server weather] [--examples 20]
 
 The server runs in its own process in both cases (started by this module's ``--serve`` mode, which
 is what ``mcp-harness serve`` runs), so the suite and the server compete for the CPU as in real use.

@@ -170,8 +170,10 @@ class CheckContext:
         if len(known) >= count:
             return known[:count]
         try:
+            # the fuzzer's own list (generated once per tool and cached), so no second generation
+            wanted = max(count, self.settings.fuzz_valid_examples)
             generated = await anyio.to_thread.run_sync(
-                valid_arguments, tool.get("inputSchema") or {}, count, self.settings.fuzz_seed
+                valid_arguments, tool.get("inputSchema") or {}, wanted, self.settings.fuzz_seed
             )
         except SchemaUnusable:
             generated = []
