@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 
 class LaunchingStack(Protocol):
     """What of the launcher this needs: its exit stack and its endpoints."""
@@ -20,7 +22,7 @@ class LaunchingStack(Protocol):
 async def with_simulated_llm(launcher: LaunchingStack, overrides: dict[str, Any]) -> dict[str, Any]:
     """``overrides`` for ``ClientSettings``, the agent wired to a simulated LLM served for the run."""
     agent = overrides.get("agent")
-    agent_fields = agent.model_dump() if hasattr(agent, "model_dump") else dict(agent or {})
+    agent_fields: dict[str, Any] = agent.model_dump() if isinstance(agent, BaseModel) else dict(agent or {})
     if agent_fields.get("model_url"):
         return overrides
     from harness.fakes.llm import serve_simulated_llm
