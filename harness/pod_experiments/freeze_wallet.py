@@ -12,6 +12,7 @@ unconfirmed transfer with the SAME idempotency key. Property:
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 import anyio
@@ -106,8 +107,8 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
             if key in confirmed:
                 continue
             polled = await eventually(
-                lambda k=key: probe.call(*transfer(k)),
-                lambda o: o.ok,  # type: ignore[misc]
+                functools.partial(probe.call, *transfer(key)),
+                lambda o: o.ok,
                 within_s=policy.recovery_within_s,
                 interval_s=0.2,
             )
