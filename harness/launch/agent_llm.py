@@ -7,9 +7,16 @@ name a model (a real endpoint), in which case no simulation is started.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from harness.launch.inprocess import LaunchOptions
 
 
 class LaunchingStack(Protocol):
@@ -30,3 +37,20 @@ async def with_simulated_llm(launcher: LaunchingStack, overrides: dict[str, Any]
     _, url = await launcher.stack.enter_async_context(serve_simulated_llm())
     launcher.endpoints.llm = url
     return {**overrides, "agent": {**agent_fields, "model_url": url}}
+
+
+@asynccontextmanager
+async def simulated_llm_options(options: LaunchOptions) -> AsyncIterator[tuple[LaunchOptions, str | None]]:
+    """For runners whose client is another process: ``options`` with the agent pointed at a simulated
+    LLM served by this process for the run, and its URL (None, options unchanged, when a model is named)."""
+    overrides = dict(options.client_overrides)
+    async with AsyncExitStack() as stack:
+        holder = _Holder(stack)
+        wired = await with_simulated_llm(holder, overrides)
+        yield replace(options, client_overrides=wired), holder.endpoints.llm
+
+
+@dataclass
+class _Holder:
+    stack: AsyncExitStack
+    endpoints: Any = field(default_factory=lambda: SimpleNamespace(llm=None))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal, get_args
 
+from harness.launch.agent_llm import simulated_llm_options
 from harness.launch.inprocess import Deployment, LaunchOptions, launch
 from harness.launch.process import ProcessOptions, launch_processes
 
@@ -33,7 +34,11 @@ async def launch_with(
         async with launch(options) as deployment:
             yield deployment
     elif runner == "process":
-        async with launch_processes(options, process_options) as deployment:
+        async with (
+            simulated_llm_options(options) as (options, llm),  # the client's agent gets a model
+            launch_processes(options, process_options) as deployment,
+        ):
+            deployment.endpoints.llm = llm
             yield deployment
     else:
         from harness.launch.netns import launch_in_namespaces, netns_unavailable_reason
