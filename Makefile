@@ -34,12 +34,16 @@ install-dev: $(VENV)/.installed-dev
 minilm: $(VENV)/.installed-minilm
 conformance: .node/.installed
 
-# Debian's redis-server: the tests start their own on a free loopback port.
+# Debian's redis-server (the tests start their own on a free loopback port); nftables + iproute2 (netns runner).
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "installing redis-server (Debian)"; \
 	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v nft >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { \
+	  echo "installing nftables and iproute2 (Debian; the netns runner's isolation tests)"; \
+	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; }
 
 run: install
 	$(BIN)/mcp-harness run

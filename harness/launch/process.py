@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio
 from pydantic import BaseModel
@@ -91,6 +92,7 @@ class ProcessDeployment(Deployment):
     supervisor: Supervisor | None = None
     faults: PodFaults | None = None
     run_dir: Path | None = None
+    network: Any | None = None  # harness.launch.netns.NamespaceNetwork under the netns runner
 
     def pod_rows(self) -> list[PodRow]:
         assert self.supervisor is not None
