@@ -1,63 +1,86 @@
-"""``mcp-harness run``: the main job — launch the embedded deployment and prove it; reports on request."""
+"""``mcp-harness run [SCENARIO…] [--report DIR]``: the main job — every scenario, a live display, a report.
+
+Scenarios run one after another, each on its own deployment. The services' logs go to one file per
+scenario under the report directory (``logs/NAME.log``), not to the console; a failed scenario's
+relevant tail is printed under the verdict table, which fits 80 columns.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import anyio
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from harness.mainjob import SUITES, MainJobOptions, run_main_job
-from harness.report import Outcome, RunReport, write_all
+from harness.commands.run_display import RunDisplay, print_failures, verdict_table
+from harness.report import RunReport, write_all
+from harness.scenario.catalogue import UnknownScenario, choose, load_all
+from harness.scenario.loader import ScenarioFileError
+from harness.scenario.logs import ServiceLogs
+from harness.scenario.model import Scenario
+from harness.scenario.runner import run_scenario
 
-STYLE = {"pass": "green", "fail": "red", "error": "yellow", "skip": "dim"}
 
-
-def summary_table(report: RunReport) -> Table:
-    table = Table(title=f"{report.title}: {'PASSED' if report.passed else 'FAILED'}")
-    for column in ("suite", "check", "verdict", "time", "detail"):
-        table.add_column(column, overflow="fold")
-    for o in report.outcomes:
-        table.add_row(
-            o.suite, o.name, f"[{STYLE[o.verdict]}]{o.verdict}[/]", f"{o.duration_s:.1f}s", o.detail
-        )
-    return table
+async def run_all(
+    chosen: list[tuple[Path, Scenario]], report_dir: Path, display: RunDisplay, seed: int | None
+) -> RunReport:
+    report = RunReport(title="mcp-harness run")
+    started = time.perf_counter()
+    for path, scenario in chosen:
+        if seed is not None:
+            scenario = scenario.model_copy(update={"seed": seed})
+        display.start(scenario.name)
+        with ServiceLogs(report_dir / "logs" / f"{scenario.name}.log") as logs:
+            result = await run_scenario(scenario, source=path, on_step=display.step)
+        result.log = str(logs.path)
+        display.finish(result)
+        report.scenarios.append(result)
+    report.duration_s = time.perf_counter() - started
+    return report
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
+        scenarios: Annotated[
+            list[str] | None, typer.Argument(help="scenario names or YAML files [default: all in scenarios/]")
+        ] = None,
         report_dir: Annotated[
-            Path | None, typer.Option("--report", help="write report.json, junit.xml and report.html here")
-        ] = None,
-        suite: Annotated[
-            list[str] | None, typer.Option("--suite", help=f"run only these suites: {', '.join(SUITES)}")
-        ] = None,
-        seed: Annotated[int, typer.Option(help="seed of every random choice of the job")] = 20261125,
+            Path, typer.Option("--report", help="report.html, report.json, junit.xml and logs/ go here")
+        ] = Path("reports/run"),
+        seed: Annotated[int | None, typer.Option(help="override every scenario's seed")] = None,
+        list_: Annotated[bool, typer.Option("--list", help="list the scenarios and exit")] = False,
     ) -> None:
-        """The main job: launch the embedded deployment on loopback and run every suite against it."""
+        """The main job: run scenarios (topology → timeline → expectations) and write the report."""
         console = Console()
-        chosen = list(suite or SUITES)
-        unknown = sorted(set(chosen) - set(SUITES))
-        if unknown:
-            typer.echo(
-                f"error: unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}", err=True
-            )
+        try:
+            chosen = load_all(choose(scenarios or []))
+        except UnknownScenario as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except ScenarioFileError as exc:
+            typer.echo(f"error: invalid scenario file:\n{exc}", err=True)
+            raise typer.Exit(2) from None
+        if not chosen:
+            typer.echo("error: no scenario found (looked in ./scenarios)", err=True)
             raise typer.Exit(2)
-
-        def show(outcome: Outcome) -> None:
-            console.print(
-                f"[{STYLE[outcome.verdict]}]{outcome.verdict:>5}[/] {escape(outcome.suite)} · "
-                f"{escape(outcome.name)} ({outcome.duration_s:.1f}s)"
-            )
-
-        report = anyio.run(run_main_job, MainJobOptions(suites=chosen, seed=seed), show)
-        console.print(summary_table(report))
-        if report_dir is not None:
-            for path in write_all(report, report_dir):
-                console.print(f"wrote {path}")
+        if list_:
+            for path, scenario in chosen:
+                console.print(f"{scenario.name:<32} {path}", markup=False, highlight=False)
+            return
+        try:
+            report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            typer.echo(f"error: cannot create the report directory {report_dir}: {exc}", err=True)
+            raise typer.Exit(2) from None
+        with RunDisplay(console, [s.name for _, s in chosen]) as display:
+            report = anyio.run(run_all, chosen, report_dir, display, seed)
+        console.print(verdict_table(report))
+        print_failures(console, report)
+        for path in write_all(report, report_dir):
+            if path.suffix == ".html":
+                console.print(f"report: {path}", markup=False, highlight=False)
         raise typer.Exit(report.exit_code)

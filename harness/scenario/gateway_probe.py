@@ -1,5 +1,7 @@
 """A small MCP caller that goes through the public gateway, as an agent would, and times every call.
 
+Scenario ``call`` steps use it (and named steps and probes built on it).
+
 Raw JSON-RPC over Streamable HTTP in the stateless 2026-07-28 shape (no session, no ``initialize``),
 with the deployment's API key. Each call returns a :class:`CallOutcome` — HTTP status, ``isError``,
 the text of the result or error, the structured content and the latency — and never raises for a
@@ -91,15 +93,28 @@ class GatewayProbe:
         await self._http.aclose()
 
     async def call(
-        self, tool: str, arguments: dict[str, Any] | None = None, *, timeout_s: float | None = None
+        self,
+        tool: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        timeout_s: float | None = None,
+        authorization: str | None = None,
     ) -> CallOutcome:
-        """``tools/call`` ``tool``; ``timeout_s`` bounds this call (default: the probe's timeout)."""
+        """``tools/call`` ``tool``; ``timeout_s`` bounds this call (default: the probe's timeout).
+
+        ``authorization`` replaces the API key's header for this call (``""`` sends none).
+        """
         body, headers = tool_call(tool, arguments, next(self._ids))
         started = time.perf_counter()
         try:
-            response = await self._http.post(
-                self.url, json=body, headers=headers, timeout=timeout_s or self.timeout_s
+            request = self._http.build_request(
+                "POST", self.url, json=body, headers=headers, timeout=timeout_s or self.timeout_s
             )
+            if authorization is not None:
+                del request.headers["Authorization"]
+                if authorization:
+                    request.headers["Authorization"] = authorization
+            response = await self._http.send(request)
         except httpx.HTTPError as exc:
             detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
             return CallOutcome(tool, time.perf_counter() - started, transport_error=detail)
