@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 Severity = Literal["MUST", "SHOULD"]
 CheckFunction = Callable[["CheckContext"], Awaitable[str | None]]  # may return a note for "why"
 CHECK_MODULES = (
-    "lifecycle", "http_transport", "jsonrpc", "tools", "prompts", "resources",
-    "fuzzing", "cancellation", "liveness",
+    "lifecycle", "http_transport", "jsonrpc", "tools", "prompts", "resources", "modern_features",
+    "auth", "fuzzing", "cancellation", "liveness",
 )  # fmt: skip
 BOTH: tuple[str, ...] = PROTOCOL_VERSIONS
 # When a check runs: alongside other checks, alone after them (it may kill or flood the target), or last.

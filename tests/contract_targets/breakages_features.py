@@ -3,9 +3,10 @@ as :mod:`tests.contract_targets.breakages`, which appends these to its list)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.contract_targets.tamper import Exchange, Message, Rule, map_messages
+from tests.contract_targets.tamper import Answer, Exchange, Message, Rule, json_answer, map_messages
 
 UNKNOWN = "no_such_prompt_for_contract_check"
 
@@ -87,7 +88,7 @@ def drop_uri_templates(exchange: Exchange, body: dict[str, Any]) -> None:
         item.pop("uriTemplate", None)
 
 
-FEATURE_RULES: tuple[Rule, ...] = (
+PROMPT_AND_RESOURCE_RULES: tuple[Rule, ...] = (
     Rule(
         "prompt-pages-repeat", "prompts.list", on_response=on_result("prompts/list", repeat_first("prompts"))
     ),
@@ -120,3 +121,64 @@ FEATURE_RULES: tuple[Rule, ...] = (
         on_response=internal_error("resources/read"),
     ),
 )
+
+
+# -- 2026-07-28 ------------------------------------------------------------------------------------
+def negative_ttl(exchange: Exchange, body: dict[str, Any]) -> None:
+    if "ttlMs" in body:
+        body["ttlMs"] = -1
+
+
+def listen_acknowledges_everything(exchange: Exchange) -> Answer | None:
+    if exchange.method != "subscriptions/listen":
+        return None
+    granted = {"toolsListChanged": True, "promptsListChanged": True, "resourcesListChanged": True}
+    note = {
+        "jsonrpc": "2.0",
+        "method": "notifications/subscriptions/acknowledged",
+        "params": {"notifications": granted},
+    }
+    return Answer(
+        200, {"content-type": "text/event-stream"}, f"event: message\ndata: {json.dumps(note)}\n\n".encode()
+    )
+
+
+def input_required_empty(exchange: Exchange, body: dict[str, Any]) -> None:
+    if body.get("resultType") == "input_required":
+        body.pop("requestState", None)
+        body.pop("inputRequests", None)
+
+
+def refuse_trace_context(exchange: Exchange) -> Answer | None:
+    meta = exchange.params.get("_meta")
+    if isinstance(meta, dict) and "traceparent" in meta and isinstance(exchange.message, dict):
+        error = {"code": -32602, "message": "unexpected _meta key traceparent"}
+        return json_answer(200, {"jsonrpc": "2.0", "id": exchange.message.get("id"), "error": error})
+    return None
+
+
+def string_hints(exchange: Exchange, body: dict[str, Any]) -> None:
+    for tool in body.get("tools", []):
+        if isinstance(tool.get("annotations"), dict):
+            tool["annotations"]["idempotentHint"] = "yes"
+
+
+def host_ignored(exchange: Exchange) -> None:
+    """The server's Host check is fooled: every request looks addressed like the first one it saw."""
+    first = exchange.state.setdefault("first-host", exchange.headers.get("host", ""))
+    exchange.headers["host"] = first
+
+
+MODERN_RULES: tuple[Rule, ...] = (
+    Rule("host-ignored", "http.host-validated", on_request=lambda ex: host_ignored(ex)),
+    Rule("negative-ttl", "cache.hints", on_response=on_result("tools/list", negative_ttl)),
+    Rule("listen-acknowledges-all", "subscriptions.listen", on_request=listen_acknowledges_everything),
+    Rule(
+        "input-required-empty",
+        "results.input-required",
+        on_response=on_result("prompts/get", input_required_empty),
+    ),
+    Rule("trace-context-refused", "meta.traceparent-accepted", on_request=refuse_trace_context),
+    Rule("annotation-hint-string", "tools.annotations", on_response=on_result("tools/list", string_hints)),
+)
+FEATURE_RULES: tuple[Rule, ...] = PROMPT_AND_RESOURCE_RULES + MODERN_RULES

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import anyio
 from mcp.server.mcpserver import Context
-from mcp.types import ListToolsResult
+from mcp.types import ListToolsResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from servers.common.strict_server import ReferenceMCPServer
@@ -40,7 +40,7 @@ def build_reference_server(server_class: type[ReferenceServer] = ReferenceServer
     server = server_class("contract-reference", log_level="WARNING")
     add_prompts_and_resources(server)
 
-    @server.tool()
+    @server.tool(annotations=ToolAnnotations(title="Add", idempotent_hint=True, open_world_hint=False))
     def add(a: int, b: int) -> Sum:
         """Add two integers."""
         return Sum(total=a + b)

@@ -1,13 +1,20 @@
-"""The fixture server's prompts, resources and resource template, listed in pages of two, so the
-prompts and resources checks have something real to hold (and their breaking rules something to break)."""
+"""The fixture server's prompts (one asks for input first on 2026-07-28), resources and resource
+template, listed in pages of two, so the prompts, resources and 2026-07-28 checks have something real
+to hold (and their breaking rules something to break)."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, ListPromptsResult, ListResourcesResult, ListResourceTemplatesResult
+from mcp.types import (
+    INVALID_PARAMS,
+    InputRequiredResult,
+    ListPromptsResult,
+    ListResourcesResult,
+    ListResourceTemplatesResult,
+)
 
 PAGE_SIZE = 2
 ItemT = TypeVar("ItemT")
@@ -58,6 +65,13 @@ def add_prompts_and_resources(server: MCPServer[Any]) -> None:
     def daily_summary() -> str:
         """Summarise the day (no arguments)."""
         return "Summarise what happened today."
+
+    @server.prompt()
+    async def confirmed_plan(ctx: Context) -> Any:
+        """On 2026-07-28, asks for input first (an input_required result), then plans."""
+        if ctx.protocol_version == "2026-07-28" and ctx.request_state is None:
+            return InputRequiredResult(request_state="confirm-plan")
+        return "Plan the day."
 
     @server.resource("fixture://notes/readme", mime_type="text/plain")
     def readme() -> str:
