@@ -93,9 +93,13 @@ async def test_each_service_is_a_process_that_pod_faults_reach(tmp_path: Path) -
             assert frozen.status_code == 200
             knowledge_pid = deployment.supervisor.pod("knowledge").pid
             assert knowledge_pid is not None
-            assert psutil.Process(knowledge_pid).status() == psutil.STATUS_STOPPED
+
+            async def knowledge_is(stopped: bool) -> bool:  # signals are delivered asynchronously
+                return (psutil.Process(knowledge_pid).status() == psutil.STATUS_STOPPED) == stopped
+
+            await until(lambda: knowledge_is(True), within_s=5)
             assert (await api.post("/pods/knowledge/faults/thaw")).status_code == 200
-            assert psutil.Process(knowledge_pid).status() != psutil.STATUS_STOPPED
+            await until(lambda: knowledge_is(False), within_s=5)
 
             missing = await api.post("/pods/nope/faults/kill")
             assert missing.status_code == 404 and "no pod named 'nope'" in missing.json()["error"]
