@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ FAULTS: tuple[tuple[str, str, dict[str, Any], float], ...] = (
 )
 FAULTED_PROXIES = ("client-wallet", "client-weather")
 DEFINITE = ("not_sent", "rejected")
+FAULT_SHARE = 0.5  # share of periods with a fault on a proxy (the others let sessions reconnect)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class SoakReport:
     audit: dict[str, Any] = field(default_factory=dict)
     fault_toggles: int = 0
     loop_lag_max_s: float = 0.0  # how late this process's event loop ran a 50 ms timer, at worst
+    client_slow_calls: int | None = None  # calls the client itself took longer than `client_bound_s` for
+    client_bound_s: float = 0.0
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -140,7 +144,7 @@ async def toggle_faults(
         for proxy in FAULTED_PROXIES:
             for toxic in await toxiproxy.list_toxics(proxy):
                 await toxiproxy.remove_toxic(proxy, toxic.name)
-            if rng.random() < 0.75:
+            if rng.random() < FAULT_SHARE:
                 kind, stream, attributes, toxicity = rng.choice(FAULTS)
                 await toxiproxy.add_toxic(
                     proxy, kind, name="soak", stream=stream, toxicity=toxicity, attributes=attributes
@@ -227,9 +231,26 @@ async def check_ledger(rest: GatewayRest, report: SoakReport) -> None:
         report.problems.append(f"audit failed: {report.audit}")
 
 
+async def count_client_slow_calls(rest: GatewayRest, report: SoakReport, config: SoakConfig) -> None:
+    """From the client's own latency histogram (via the gateway's /metrics): calls slower than the first
+    bucket at or above deadline + slack. Tells a late answer the client gave from one that waited elsewhere."""
+    response = await rest.http.get(f"{rest.base}/metrics", headers=rest.headers)
+    counts: dict[str, float] = {}
+    for line in response.text.splitlines():
+        match = re.match(r'mcph_client_tool_call_seconds_bucket\{le="([^"]+)",.*\} ([0-9.e+]+)$', line)
+        if match:
+            counts[match[1]] = counts.get(match[1], 0.0) + float(match[2])
+    bounds = sorted(
+        float(le) for le in counts if le != "+Inf" and float(le) >= config.deadline_s + config.slack_s
+    )
+    if response.status_code == 200 and bounds and "+Inf" in counts:
+        report.client_bound_s = bounds[0]
+        report.client_slow_calls = int(counts["+Inf"] - counts[f"{bounds[0]}"])
+
+
 async def soak(deployment: Deployment, config: SoakConfig) -> SoakReport:
     report = SoakReport()
-    limits = httpx.Limits(max_connections=config.callers + 10)
+    limits = httpx.Limits(max_connections=config.callers + 10, max_keepalive_connections=config.callers + 10)
     async with httpx.AsyncClient(timeout=config.deadline_s * 10, limits=limits) as http:
         rest = GatewayRest(http, deployment)
         for i, account in enumerate(ACCOUNTS):
@@ -247,6 +268,7 @@ async def soak(deployment: Deployment, config: SoakConfig) -> SoakReport:
             tg.cancel_scope.cancel()
         await clear_faults(deployment)
         await check_ledger(rest, report)
+        await count_client_slow_calls(rest, report, config)
     return report
 
 
@@ -277,7 +299,8 @@ def summary(report: SoakReport, config: SoakConfig) -> str:
             f"indeterminate {report.answers['unknown']}",
             f"latency p50 {report.percentile(0.5) * 1000:.0f} ms, p99 {report.percentile(0.99) * 1000:.0f} ms, "
             f"max {max(report.latencies, default=0) * 1000:.0f} ms; deadline overruns {len(report.overruns)}; "
-            f"event loop lag up to {report.loop_lag_max_s * 1000:.0f} ms",
+            f"event loop lag up to {report.loop_lag_max_s * 1000:.0f} ms; "
+            f"calls the client itself took over {report.client_bound_s:g} s: {report.client_slow_calls}",
             f"transfers: {len(report.final_by_key)} keys, final accepted {finals['accepted']}, "
             f"definite {finals['not_sent'] + finals['rejected']}, still unknown {finals['unknown']} "
             f"(of which in the ledger: {unknown_landed})",
@@ -306,7 +329,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--deadline", type=float, default=2.0, help="the client's call deadline, s")
-    parser.add_argument("--runner", choices=("inprocess", "process"), default="inprocess")
+    parser.add_argument("--runner", choices=("process", "inprocess"), default="process")
     args = parser.parse_args()
     if args.callers < 1 or not 0 < args.seconds <= 600 or args.deadline <= 0:
         parser.error("--callers ≥ 1, 0 < --seconds ≤ 600, --deadline > 0")
