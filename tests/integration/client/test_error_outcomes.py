@@ -48,3 +48,24 @@ async def test_errors_carry_their_outcome_on_rest_and_mcp() -> None:
             assert result["structuredContent"]["error"] == "circuit_open"  # type: ignore[index]
             assert result["structuredContent"]["outcome"] == "not_sent"  # type: ignore[index]
             assert "outcome: not_sent" in result["content"][0]["text"]  # type: ignore[index]
+
+
+async def test_a_retry_refused_by_the_breaker_does_not_hide_a_first_attempt_that_reached_the_server() -> None:
+    """Attempt 1 reaches the wallet and fails without an answer it can trust (HTTP 503: outcome unknown);
+    the breaker opens on it; the retry is refused before sending. The caller must hear ``unknown``."""
+    retry = {"attempts": 3, "initial_backoff_s": 0.01, "max_backoff_s": 0.02, "jitter_s": 0.0}
+    breaker = {"min_calls": 1, "failure_rate": 1.0, "open_s": 60}
+    overrides = {"wallet": {"retry": retry, "breaker": breaker}}
+    async with serve_stack(upstream_overrides=overrides) as stack, httpx.AsyncClient(timeout=10) as http:
+        stack.toys["wallet"].control.http_failures = 1
+        arguments = {"source": "a", "destination": "b", "amount": 1, "idempotency_key": "k-unknown"}
+        with anyio.fail_after(20):
+            response = await http.post(
+                f"{stack.gateway_url}/v1/tools/wallet__transfer/call",
+                json=arguments,
+                headers={"X-API-Key": stack.api_key},
+            )
+        body = response.json()
+        assert response.status_code == 503 and body["error"] == "circuit_open", body
+        assert body["outcome"] == "unknown", body
+        assert "same idempotency key" in body["message"]
