@@ -138,8 +138,8 @@ async def protected_resource_metadata(ctx: CheckContext) -> None:
         advertised = RESOURCE_METADATA.search(header) is not None
         for url in metadata_urls(ctx, header):
             fetched = await client.get(url, headers={"Accept": "application/json"})
-            if fetched.status_code == 404 and not advertised:
-                continue
+            if fetched.status_code != 200 and not advertised:
+                continue  # not advertised and not served here (a 401 or 404 on the well-known URI)
             expect(fetched.status_code == 200, f"GET {url}: HTTP 200", f"HTTP {fetched.status_code}")
             try:
                 document = fetched.json()

@@ -65,3 +65,32 @@ async def test_other_checks_still_hold_behind_authorization() -> None:
             )
     assert report.passed, [(r.name, r.why) for r in report.results if r.breaks_run]
     assert report.result("prompts.get", "2026-07-28").verdict == Verdict.PASS
+
+
+@pytest.mark.anyio
+async def test_our_gateway_is_an_honest_auth_target() -> None:
+    """The gateway answers 401 with a Bearer challenge, refuses an invalid key and serves nothing
+    anonymously; it advertises no OAuth metadata (API keys), so that check is not applicable."""
+    from harness.launch.inprocess import LaunchOptions, launch
+    from harness.topology import reference_topology
+
+    options = LaunchOptions(topology=reference_topology(proxied=False), mtls=True)
+    with anyio.fail_after(120):
+        async with launch(options) as deployment:
+            gateway, key = deployment.endpoints.gateway, deployment.endpoints.api_key
+            assert gateway is not None and key is not None
+            report = await run_contract(
+                Target.http(gateway, {"Authorization": f"Bearer {key}"}),
+                settings=fast_settings(),
+                only=["auth"],
+            )
+    verdicts = {(r.check_id, r.version): r.verdict for r in report.results}
+    for version in PROTOCOL_VERSIONS:
+        for check_id in (
+            "auth.www-authenticate",
+            "auth.invalid-token-401",
+            "auth.nothing-without-credentials",
+        ):
+            assert verdicts[(check_id, version)] == Verdict.PASS, report.result(check_id, version).why
+        skipped = report.result("auth.protected-resource-metadata", version)
+        assert skipped.verdict == Verdict.SKIP and "not advertised" in skipped.why
