@@ -73,6 +73,7 @@ class Scenario(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
     seed: int = Field(20261125, description="every random choice of the run comes from it")
+    tags: list[str] = Field(default_factory=list, description="pytest markers for this scenario's item")
     timeout: Seconds = Field(120.0, description="the whole run, steps and judging, is bounded by this")
     topology: Topology = Field(default_factory=lambda: Topology.model_validate({}))
     steps: list[Step] = Field(min_length=1)

@@ -14,7 +14,7 @@ import httpx
 from pydantic import Field
 
 from harness.scenario.context import RunContext, StepError
-from harness.scenario.fields import Strict
+from harness.scenario.fields import Seconds, Strict
 from harness.scenario.record import CallRecord
 
 
@@ -30,6 +30,7 @@ class SdkCallsArgs(Strict):
 
 class ContractArgs(Strict):
     target: Literal["gateway", "weather", "wallet", "knowledge"]
+    request_timeout: Seconds = Field(30.0, description="one request (a stdio server starts within it)")
 
 
 class RecallArgs(Strict):
@@ -69,6 +70,7 @@ async def sdk_calls(ctx: RunContext, args: SdkCallsArgs, label: str) -> None:
 async def contract(ctx: RunContext, args: ContractArgs, label: str) -> None:
     """The contract suite on a server over stdio, or on the gateway over HTTP with the API key."""
     from harness.contract.runner import run_contract
+    from harness.contract.settings import ContractSettings
     from harness.contract.target import Target
 
     if args.target == "gateway":
@@ -77,7 +79,7 @@ async def contract(ctx: RunContext, args: ContractArgs, label: str) -> None:
     else:
         argv = [sys.executable, "-m", "harness.cli", "serve", args.target, "--transport", "stdio"]
         target = Target.stdio(argv)
-    report = await run_contract(target)
+    report = await run_contract(target, settings=ContractSettings(request_timeout_s=args.request_timeout))
     broken = [f"{r.name}: {r.why[:200]}" for r in report.results if r.breaks_run]
     findings = [f"{r.name}: {r.why[:160]}" for r in report.findings() if not r.breaks_run]
     ctx.record.measure(f"{label}.must_broken", len(broken), broken)

@@ -174,10 +174,10 @@ async def invariant(name: str, ctx: RunContext) -> tuple[bool, Any, str]:
             if len({a.structured.get("transaction_id") for a in t.answers if a.ok and a.structured}) > 1
         ]
         detail = f"{new} new ledger transfers for {len(accepted)} accepted logical transfers"
+        if new != len(accepted):
+            detail += ": " + ("duplicated" if new > len(accepted) else "lost") + " money movements"
         if split:
             detail += f"; re-sent keys answered with another transaction: {split[:3]}"
-        elif new != len(accepted):
-            detail += ": " + ("duplicated" if new > len(accepted) else "lost") + " money movements"
         return new == len(accepted) and not split, new, detail
     model = dict.fromkeys(wallet.accounts, wallet.opening)
     for t in accepted:
