@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import anyio
+
 from harness.fakes.redis_server import free_port
 from harness.launch.inprocess import LaunchOptions
 from harness.report import ScenarioReport
