@@ -44,9 +44,14 @@ system-deps:
 	  echo "installing nftables and iproute2 (Debian; the netns runner's isolation tests)"; \
 	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian; a test opens the HTML report in it headless)"; \
+	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Every scenario of scenarios/: report.html, junit.xml, report.json and the services' logs in reports/run.
 run: install
-	$(BIN)/mcp-harness run
+	$(BIN)/mcp-harness run --report reports/run
 
 # The full-length load run (the tests run it for seconds): default SLOs, reports in reports/load.
 LOAD_ARGS ?= --run-time 60s --users 20
