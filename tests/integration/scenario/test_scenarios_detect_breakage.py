@@ -156,3 +156,13 @@ def test_faults_are_undone_when_a_step_cannot_run() -> None:
     assert (window.name, window.target) == ("slow", "client-weather")
     assert window.end > window.start  # closed by the undo, after the failing step
     assert not report.expectations  # an error is not judged
+
+
+def test_load_scenario_fails_when_a_slow_tool_can_starve_the_others() -> None:
+    """One request in flight at the gateway: while weather is slow, every other tool waits or is refused."""
+
+    def adjust(options: LaunchOptions) -> None:
+        options.gateway_overrides["max_in_flight"] = 1
+
+    report = run(scenario("load-weather-slow"), adjust)
+    assert_broken(report, "wallet and knowledge keep their objectives, nothing fails")
