@@ -35,6 +35,7 @@ class Connector:
         self.version = version
         self.settings = settings
         self.run = run or RunState(settings)
+        self.generation = 0  # bumped whenever this version's target is brought back (respawn, restart)
         self.stack = AsyncExitStack()
         self._client: httpx.AsyncClient | None = None
         self._shared: McpSession | None = None
@@ -92,6 +93,7 @@ class Connector:
         """Stdio: end the shared process (dead or hung) so the next check gets a fresh one; returns
         its exit account. HTTP: nothing to do here (the runner decides, see revival)."""
         shared, self._shared = self._shared, None
+        self.generation += 1
         if shared is None or not isinstance(shared.wire, StdioWire):
             return ""
         await shared.wire.settle()

@@ -35,6 +35,7 @@ async def call_once(ctx: CheckContext, name: str, arguments: Any) -> CallOutcome
     except (TargetUnreachable, TimeoutError) as exc:
         return CallOutcome("died", f"could not reopen a session: {exc}")
     timeout = ctx.settings.call_timeout_s
+    generation = ctx.connector.generation
     token = f"contract-{session.next_id()}"
     started = anyio.current_time()
     params = {"name": name, "arguments": arguments}
@@ -43,15 +44,16 @@ async def call_once(ctx: CheckContext, name: str, arguments: Any) -> CallOutcome
     except TimeoutError:
         waited = anyio.current_time() - started
         outcome = CallOutcome("hang", f"no answer within {timeout:g} s of silence (waited {waited:.1f} s)")
-        return await confirm(ctx, session, outcome, waited, f"tools/call {name}")
+        return await confirm(ctx, session, outcome, waited, f"tools/call {name}", generation)
     except TargetUnreachable as exc:
         outcome = CallOutcome("died", str(exc))
-        return await confirm(ctx, session, outcome, anyio.current_time() - started, f"tools/call {name}")
+        waited = anyio.current_time() - started
+        return await confirm(ctx, session, outcome, waited, f"tools/call {name}", generation)
     outcome = judge(reply, rid)
     outcome.waited_s, outcome.sent = anyio.current_time() - started, session.last_sent
     if outcome.kind == "bad" and isinstance(session.wire, StdioWire) and not session.wire.alive:
         outcome.kind, outcome.detail = "died", "the process exited before answering"
-        return await confirm(ctx, session, outcome, outcome.waited_s, f"tools/call {name}")
+        return await confirm(ctx, session, outcome, outcome.waited_s, f"tools/call {name}", generation)
     return outcome
 
 
@@ -68,14 +70,14 @@ def judge(reply: Any, rid: Any) -> CallOutcome:
 
 
 async def confirm(
-    ctx: CheckContext, session: McpSession, outcome: CallOutcome, waited: float, what: str
+    ctx: CheckContext, session: McpSession, outcome: CallOutcome, waited: float, what: str, generation: int
 ) -> CallOutcome:
     """Tell a dead or stuck target from a dropped connection or one slow call, and bring a dead one back."""
     outcome.waited_s, outcome.sent = waited, session.last_sent
     async with ctx.connector.run.lock:
-        if ctx.connector.current_shared is not session and not ctx.is_http:
-            outcome.kind = "died"  # another call saw this process die and respawned it already
-            outcome.detail += "; the process exited (respawned)"
+        if ctx.connector.generation != generation:
+            outcome.kind = "died"  # another call saw the target die (maybe of this call) and revived it
+            outcome.detail += "; the target died while this call was in flight (brought back since)"
             return outcome
         alive, account = await probe(ctx)
         if alive:
@@ -119,6 +121,7 @@ async def revive(ctx: CheckContext, account: str) -> str:
     run = connector.run
     why = await run.restart(lambda: probe_answers(ctx))
     if why is None:
+        connector.generation += 1
         return f"; --restart-cmd brought the target back (restart #{run.restarts})"
     run.dead = f"the target stopped answering ({account}) and was not restarted: {why}"
     return f"; it stays down ({why})"

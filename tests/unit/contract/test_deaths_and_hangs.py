@@ -24,7 +24,7 @@ def settings(**changes: object) -> ContractSettings:
     base: dict[str, object] = {
         "fuzz_valid_examples": 4,
         "fuzz_invalid_examples": 40,
-        "call_timeout_s": 1.0,
+        "call_timeout_s": 3.0,
         "skip_tools": ("wait", "slow_report", "linger"),
         "shrink_budget_s": 30,
     }
@@ -75,7 +75,7 @@ async def test_stdio_hang_is_reported_with_how_long_it_waited() -> None:
 def test_http_exit_is_exit_1_with_exact_arguments_and_the_rest_not_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
     async def run() -> tuple[int, str, dict]:  # type: ignore[type-arg]
         async with http_server({"MCPH_FIXTURE_DIE_ON": "%n"}) as (url, _restart):
-            args = ["contract", url, "--examples", "40", "--call-timeout", "1", "--skip-tool", "wait"]
+            args = ["contract", url, "--examples", "40", "--call-timeout", "3", "--skip-tool", "wait"]
             args += ["--skip-tool", "slow_*", "--skip-tool", "linger", "--json", str(tmp_path / "r.json")]
             result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(build_app(), args))
         return result.exit_code, result.output, json.loads((tmp_path / "r.json").read_text())
