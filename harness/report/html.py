@@ -64,10 +64,11 @@ def timeline_table(s: ScenarioReport) -> str:
 def scenario_section(s: ScenarioReport) -> str:
     log = html.escape(rel_log(s.log))
     link = f' · services\' log: <a href="{log}">{log}</a>' if s.log else ""
+    source = f" · {html.escape(s.source)}" if s.source else ""
     parts = [
         f'<section class="scenario" id="{html.escape(s.name)}">',
         f"<h2>{badge(s.verdict)} {html.escape(s.name)}</h2>",
-        f'<p class="muted">{s.duration_s:.1f} s · seed {s.seed} · {html.escape(s.source)}{link}</p>',
+        f'<p class="muted">{s.duration_s:.1f} s · seed {s.seed}{source}{link}</p>',
     ]
     if s.description:
         parts.append(f"<p>{html.escape(s.description)}</p>")

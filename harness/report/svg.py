@@ -43,7 +43,7 @@ def fault_band(w: Window, x0: float, x1: float) -> str:
     tip = escape(f"{w.kind} on {w.target}, {w.start:.1f}–{w.end:.1f} s")
     box = f'x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{PLOT_H}"'
     band = f'<rect class="fault" {box} fill="{FAULT_FILL}" fill-opacity="0.13"><title>{tip}</title></rect>'
-    return band + text(x0 + 3, TOP + 11, f"{w.kind} {w.target}", extra=f' fill="{FAULT_FILL}"')
+    return band + text(x0 + 3, TOP + 11, f"{w.kind} {w.target}", extra=f' style="fill:{FAULT_FILL}"')
 
 
 def call_mark(c: CallPoint, cx: float, cy: float, colour: str) -> str:
