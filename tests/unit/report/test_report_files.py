@@ -38,7 +38,7 @@ def sample_report() -> RunReport:
                 "weather__get_weather ended after 2.530 s",
                 "latency on client-weather (3.0–5.0 s)",
             ),
-        ],  # fmt: skip
+        ],
         calls=calls,
         windows=[Window("slow", "latency", "client-weather", 3.0, 5.0)],
         timeline=[(0.0, "steady state"), (3.0, "toxic latency on client-weather"), (5.0, "remove toxic")],
