@@ -62,6 +62,6 @@ def register(app: typer.Typer) -> None:
         paths = write_all(report, report_dir)
         if json_file is not None:
             shutil.copyfile(paths[0], json_file)
-            console.print(f"report written to {json_file}", markup=False, highlight=False)
-        console.print(f"logs and report: {report_dir}", markup=False, highlight=False)
+            console.print(f"report written to {json_file}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"logs and report: {report_dir}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(report.exit_code)

@@ -82,5 +82,5 @@ def register(app: typer.Typer) -> None:
         print_failures(console, report)
         for path in write_all(report, report_dir):
             if path.suffix == ".html":
-                console.print(f"report: {path}", markup=False, highlight=False)
+                console.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(report.exit_code)
