@@ -8,7 +8,11 @@ Thin by design: fixtures live in :mod:`harness.fixtures`, one module per area, a
 
 from __future__ import annotations
 
-from harness.contract.pytest_hooks import pytest_addoption, pytest_collection_modifyitems
+from harness.contract.pytest_hooks import (
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_report_header,
+)
 from harness.fixtures.chaos import echo_server, embedded_proxy_api, proxy_api, toxiproxy
 from harness.fixtures.client import mtls_material
 from harness.fixtures.core import anyio_backend, docker_mongo_url, docker_redis_url, redis_server, redis_url
@@ -27,6 +31,7 @@ __all__ = [
     "pytest_addoption",
     "pytest_collect_file",
     "pytest_collection_modifyitems",
+    "pytest_report_header",
     "redis_server",
     "redis_url",
     "toxiproxy",

@@ -50,3 +50,32 @@ def test_bad_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--mcp-target", "nota-url")
     result.stderr.fnmatch_lines(["*not an http(s) URL*"])
     assert result.ret == 4
+
+
+def test_run_options_reach_the_plugin(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    result = run(
+        pytester,
+        "--mcp-stdio",
+        REFERENCE,
+        "--mcp-protocol",
+        "2025-11-25",
+        "--mcp-check",
+        "tools.content-present",
+        "--mcp-only-tool",
+        "nothing-matches-*",
+        "-v",
+    )
+    result.stdout.fnmatch_lines(
+        ["*tools without annotations are called*", "*SKIPPED*not selected by --only-tool*"]
+    )
+    assert result.ret == 0
+
+
+def test_bad_example_and_stdio_header_are_usage_errors(pytester: pytest.Pytester) -> None:
+    bad_example = run(pytester, "--mcp-target", "http://127.0.0.1:9/mcp", "--mcp-example", "add={oops")
+    bad_example.stderr.fnmatch_lines(["*--example add={oops: not JSON*"])
+    assert bad_example.ret == 4
+    header_on_stdio = run(pytester, "--mcp-stdio", "server", "--mcp-header", "X-Key: v")
+    header_on_stdio.stderr.fnmatch_lines(["*apply to HTTP targets*"])
+    assert header_on_stdio.ret == 4
