@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from typing import Any, TypeVar
 
 import anyio
 import mcp_types as types
+from anyio.abc import TaskGroup
 from mcp import Client, StdioServerParameters
 from mcp.client.session import IncomingMessage
 from mcp.client.stdio import stdio_client
@@ -44,6 +45,7 @@ MAX_TOOL_PAGES = 50
 # failed", not "the request was wrong", so they count as unavailability (retryable, breaker failures).
 TRANSIENT_ERROR_CODES = frozenset({types.CONNECTION_CLOSED, types.INTERNAL_ERROR})
 SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
+T = TypeVar("T")
 
 
 class Upstream:
@@ -67,6 +69,7 @@ class Upstream:
         self._wake = anyio.Event()
         self._rng = rng or random.Random()
         self._over_tls = bool(settings.url and settings.url.startswith("https://"))
+        self._host: TaskGroup | None = None  # where calls run (see _abandonable); set by the pool
 
     @property
     def connected(self) -> bool:
@@ -85,7 +88,7 @@ class Upstream:
                 f"{self.name!r} is not connected: {self.last_error}", upstream=self.name, outcome=NOT_SENT
             )
         try:
-            result = await client.call_tool(name, arguments)
+            result = await self._abandonable(lambda: client.call_tool(name, arguments))
         except UnencodableMessage as exc:
             raise InvalidArguments(str(exc), upstream=self.name) from exc
         except MCPError as exc:
@@ -110,6 +113,44 @@ class Upstream:
             meta = {k: v for k, v in result.meta.items() if k != SERVER_INFO_META}
             result = result.model_copy(update={"meta": meta or None})
         return result
+
+    def run_calls_in(self, host: TaskGroup | None) -> None:
+        """Where calls run (see :meth:`_abandonable`); None: in the caller's task."""
+        self._host = host
+
+    async def _abandonable(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run ``call`` in the pool's task group and wait for it; when the caller is cancelled (its
+        deadline), leave at once. The SDK sends a courtesy cancel for an abandoned request, shielded for
+        up to 5 s and, on a 2025-11-25 session, over the same (maybe blackholed) link: that cleanup must
+        not hold the caller past its deadline, so it finishes in the background."""
+        host = self._host
+        if host is None:  # not run by a pool (unit use): plain await
+            return await call()
+        results, outcome = anyio.create_memory_object_stream[tuple[T | None, Exception | None]](1)
+        scope = anyio.CancelScope()
+
+        async def run() -> None:
+            with scope, results:
+                try:
+                    answer: tuple[T | None, Exception | None] = (await call(), None)
+                except Exception as exc:  # handed to the caller as itself
+                    answer = (None, exc)
+                with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    results.send_nowait(answer)
+
+        host.start_soon(run, name=f"call-{self.name}")
+        with outcome:
+            try:
+                value, error = await outcome.receive()
+            except anyio.EndOfStream:  # the pool stopped under the call
+                raise UpstreamUnavailable(
+                    f"{self.name!r}: the client is shutting down", upstream=self.name
+                ) from None
+            finally:
+                scope.cancel()  # a no-op once the call finished; otherwise it is abandoned, not awaited
+        if error is not None:
+            raise error
+        return value  # type: ignore[return-value]
 
     async def supervise(self) -> None:
         """Connect, watch, reconnect — until cancelled."""
@@ -242,6 +283,7 @@ class UpstreamPool:
             first_attempt_timeout_s += 1.0
         async with anyio.create_task_group() as tg:
             for upstream in self.upstreams.values():
+                upstream.run_calls_in(tg)
                 tg.start_soon(upstream.supervise, name=f"upstream-{upstream.name}")
             with anyio.move_on_after(first_attempt_timeout_s):
                 for upstream in self.upstreams.values():
@@ -249,4 +291,6 @@ class UpstreamPool:
             try:
                 yield self
             finally:
+                for upstream in self.upstreams.values():
+                    upstream.run_calls_in(None)
                 tg.cancel_scope.cancel()

@@ -65,3 +65,41 @@ async def test_no_answer_comes_later_than_the_deadline_plus_slack_under_100_call
     assert answers["200 ok"] >= 4  # the bulkhead let calls through while others waited
     refused = {answer for answer in answers if not answer.startswith("200")}
     assert all(answer.split()[-1] in ("not_sent", "unknown") for answer in refused), answers
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_a_blackholed_upstream_cannot_hold_a_timed_out_call_past_its_deadline(mode: str) -> None:
+    """On a 2025-11-25 session the SDK sends a courtesy cancel for a timed-out request, shielded, over the
+    same blackholed link; the caller must get its 504 at the deadline anyway, not when that gives up."""
+    from harness.launch.inprocess import LaunchOptions, launch
+    from harness.topology import reference_topology
+
+    weather = {"mode": mode, "call_timeout_s": 1.0, "retry": {"attempts": 1}}
+    options = LaunchOptions(
+        topology=reference_topology(proxied={"client-weather"}),
+        redis="fake",
+        mtls=False,
+        upstream_overrides={"weather": weather},
+    )
+    with anyio.fail_after(60):
+        async with launch(options) as deployment, httpx.AsyncClient(timeout=30) as http:
+            assert deployment.endpoints.gateway and deployment.endpoints.api_key
+            url = deployment.endpoints.gateway.removesuffix("/mcp") + "/v1/tools/weather__get_weather/call"
+            headers = {"X-API-Key": deployment.endpoints.api_key}
+            assert (await http.post(url, json={"city": "Oslo"}, headers=headers)).status_code == 200
+            await deployment.toxiproxy.add_toxic("client-weather", "timeout", stream="upstream")  # blackhole
+            answers: list[tuple[int, str, float]] = []
+
+            async def one(n: int) -> None:
+                started = time.perf_counter()
+                response = await http.post(url, json={"city": f"Oslo{n}"}, headers=headers)
+                answers.append(
+                    (response.status_code, response.json()["outcome"], time.perf_counter() - started)
+                )
+
+            async with anyio.create_task_group() as tg:
+                for n in range(3):
+                    tg.start_soon(one, n)
+    print(f"\n{mode}: {[(status, outcome, round(s, 2)) for status, outcome, s in answers]}")
+    assert [(status, outcome) for status, outcome, _ in answers] == [(504, "unknown")] * 3
+    assert max(seconds for *_, seconds in answers) <= 1.0 + SLACK_S
