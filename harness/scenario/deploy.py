@@ -82,9 +82,12 @@ async def reach(
         if adjust is not None:
             adjust(options)
         if topology.runner == "process":
-            from harness.launch.process import launch_processes
+            from harness.launch.process import ProcessOptions, launch_processes
+            from harness.launch.supervisor import RestartPolicy
 
-            deployment: Any = await stack.enter_async_context(launch_processes(options))
+            policies = {name: RestartPolicy(policy) for name, policy in topology.restart.items()}
+            process_options = ProcessOptions(restart_policies=policies)
+            deployment: Any = await stack.enter_async_context(launch_processes(options, process_options))
         else:
             from harness.launch.inprocess import launch
 

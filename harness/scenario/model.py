@@ -54,6 +54,10 @@ class Topology(Strict):
     """What to launch (or, with ``target``, what to reach), and how it is configured."""
 
     runner: Literal["inprocess", "process"] = "inprocess"
+    restart: dict[str, Literal["Always", "OnFailure", "Never"]] = Field(
+        default_factory=dict,
+        description="process runner: a pod's restart policy, by service (default Always)",
+    )
     proxied: bool = Field(True, description="every edge through a fault proxy")
     tls: bool = Field(True, description="mTLS between client and servers, gateway and client")
     redis: Literal["auto", "real", "fake"] = Field("auto", description="real: Debian's redis-server")

@@ -166,3 +166,11 @@ def test_load_scenario_fails_when_a_slow_tool_can_starve_the_others() -> None:
 
     report = run(scenario("load-weather-slow"), adjust)
     assert_broken(report, "wallet and knowledge keep their objectives, nothing fails")
+
+
+def test_pod_kill_scenario_fails_when_the_pod_is_not_restarted() -> None:
+    s = scenario("pod-kill-knowledge")
+    s.topology.restart["knowledge"] = "Never"
+    s.steps[-1].call.within = 5.0  # type: ignore[union-attr]  # no need to wait 30 s for what never comes
+    report = run(s)
+    assert_broken(report, "the supervisor brings knowledge back", "did not recover")
