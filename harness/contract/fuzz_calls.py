@@ -18,6 +18,7 @@ from harness.contract.wire import error_of, result_of
 
 OutcomeKind = Literal["ok", "bad", "hang", "died"]
 PROBE_TIMEOUT_S = 3.0
+PROBE_ID = "contract-probe"
 
 
 @dataclass
@@ -94,16 +95,17 @@ async def confirm(
 
 
 async def probe(ctx: CheckContext) -> tuple[bool, str]:
-    """Does the target still answer anything (any HTTP status counts; stdio: a trivial request)?"""
+    """Does the target still answer anything? A request of the negotiated version (ping for
+    2025-11-25, server/discover for 2026-07-28) on a new connection; any HTTP status counts."""
     connector = ctx.connector
     if ctx.is_http:
-        wire = connector.http_wire()
-        body = {"jsonrpc": "2.0", "id": "contract-probe", "method": "ping"}
-        headers = {"MCP-Protocol-Version": LEGACY}
+        session = McpSession(ctx.version, connector.http_wire())
+        method = "ping" if ctx.version == LEGACY else "server/discover"
         try:
-            await wire.post(body, headers, await_id="contract-probe", timeout_s=PROBE_TIMEOUT_S)
+            params: dict[str, Any] | None = None if ctx.version == LEGACY else {}
+            await session.request(method, params, request_id=PROBE_ID, timeout_s=PROBE_TIMEOUT_S)
         except (TargetUnreachable, TimeoutError) as exc:
-            return False, str(exc)
+            return False, str(exc) or f"{method} unanswered for {PROBE_TIMEOUT_S:g} s"
         return True, "answers"
     shared = connector.current_shared
     if shared is None or not isinstance(shared.wire, StdioWire) or not shared.wire.alive:

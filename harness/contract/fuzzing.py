@@ -79,7 +79,7 @@ async def fuzz_tools(ctx: CheckContext, make_cases: CaseMaker) -> str:
     if findings:
         raise CheckFailed(
             "every call answered (result or JSON-RPC error) and the target to stay up",
-            " || ".join(f.describe() for f in findings),
+            " || ".join(f.describe() for f in findings) + (f" (also: {'; '.join(notes)})" if notes else ""),
             details=[f.as_dict() for f in findings],
         )
     if not ctx.connector.run.dead:

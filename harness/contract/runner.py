@@ -39,6 +39,25 @@ def versions_from_option(value: str) -> list[str]:
     return [value]
 
 
+STAYS_UP = "target.stays-up"
+
+
+def died_before(version: str, why: str) -> CheckResult:
+    """A target that answered earlier in the run but not when this version began: a death, not exit 2."""
+    stays_up = next(c for c in select_checks([STAYS_UP]))
+    observed = f"it answered earlier in this run, then not when {version} began: {why}"
+    return CheckResult(
+        stays_up.id,
+        version,
+        stays_up.title,
+        stays_up.clause,
+        stays_up.severity,
+        Verdict.FAIL,
+        f"expected the target to keep answering; observed {observed}",
+        0.0,
+    )
+
+
 def verdict_for_all(checks: Sequence[Check], version: str, verdict: Verdict, why: str) -> list[CheckResult]:
     return [CheckResult(c.id, version, c.title, c.clause, c.severity, verdict, why, 0.0) for c in checks]
 
@@ -62,13 +81,16 @@ async def run_contract(
     try:
         with sandboxed(target, settings.sandbox_dir) as runnable:
             by_version: dict[str, list[CheckResult]] = {}
+            failed_to_open: dict[str, str] = {}
 
             async def one_version(version: str) -> None:
                 wanted = [c for c in checks if version in c.versions]
                 results = await run_version(runnable, version, settings, run, wanted, len(versions) == 1)
                 if isinstance(results, str):
                     unreachable.append(results)
-                    results = verdict_for_all(wanted, version, Verdict.NOT_RUN, f"not run: {results}")
+                    why = results
+                    results = verdict_for_all(wanted, version, Verdict.NOT_RUN, f"not run: {why}")
+                    failed_to_open[version] = why
                 by_version[version] = results
 
             if runnable.kind == "stdio":  # one process per version: independent, so at once
@@ -87,6 +109,9 @@ async def run_contract(
         await run.aclose()
     if not run.answered:
         raise TargetUnreachable("; ".join(unreachable) or f"{target.label}: no answer")
+    for version, why in failed_to_open.items():  # it answered in another version, then not here
+        report.results = [r for r in report.results if (r.check_id, r.version) != (STAYS_UP, version)]
+        report.results.append(died_before(version, why))
     report.duration_s = time.perf_counter() - started
     return report
 

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, SchemaError, ValidationError, validators
 
 from harness.contract.context import CheckContext
-from harness.contract.outcomes import CheckSkipped, expect
+from harness.contract.outcomes import CheckFailed, CheckSkipped, expect
 from harness.contract.registry import check
 from harness.contract.wire import error_of, result_of
 
@@ -140,12 +140,17 @@ async def output_schema(ctx: CheckContext) -> None:
 async def call_tool(ctx: CheckContext, name: str, arguments: Any) -> tuple[dict[str, Any] | None, Any]:
     """A tools/call that asks for progress, so a slow tool reporting progress is not a hang."""
     session = await ctx.session()
-    rid, reply = await session.request(
-        "tools/call",
-        {"name": name, "arguments": arguments},
-        timeout_s=ctx.settings.call_timeout_s,
-        progress_token=f"contract-{session.next_id()}",
-    )
+    timeout = ctx.settings.call_timeout_s
+    try:
+        rid, reply = await session.request(
+            "tools/call",
+            {"name": name, "arguments": arguments},
+            timeout_s=timeout,
+            progress_token=f"contract-{session.next_id()}",
+        )
+    except TimeoutError as exc:
+        where = f"{name} with {json.dumps(arguments)[:200]} [{ctx.version}]"
+        raise CheckFailed(f"an answer within {timeout:g} s of silence", f"none for {where}") from exc
     return reply.response(rid), reply
 
 

@@ -28,5 +28,18 @@ def legacy_only(exchange: Exchange) -> Answer | None:
     return json_answer(400, {"jsonrpc": "2.0", "id": rid, "error": error})
 
 
-HONEST_RULES: tuple[Rule, ...] = (Rule("legacy-only", "", on_request=legacy_only),)
+def modern_only(exchange: Exchange) -> Answer | None:
+    """A 2026-07-28 server: it refuses the 2025-11-25 handshake (and so every legacy session)."""
+    if exchange.verb != "POST" or not isinstance(exchange.message, dict) or speaks_modern(exchange):
+        return None
+    if exchange.method == "initialize":
+        error = {"code": -32602, "message": "Unsupported protocol version", "data": {"supported": [MODERN]}}
+        return json_answer(400, {"jsonrpc": "2.0", "id": exchange.message.get("id"), "error": error})
+    return None
+
+
+HONEST_RULES: tuple[Rule, ...] = (
+    Rule("legacy-only", "", on_request=legacy_only),
+    Rule("modern-only", "", on_request=modern_only),
+)
 HONEST_BY_NAME = {rule.name: rule for rule in HONEST_RULES}

@@ -113,3 +113,40 @@ def test_never_reachable_is_exit_2_with_a_clear_message() -> None:
     missing = runner.invoke(build_app(), ["contract", "--stdio", "/nonexistent/mcp-server --flag"])
     assert missing.exit_code == 2
     assert "cannot start" in missing.output and "/nonexistent/mcp-server" in missing.output
+
+
+@pytest.mark.anyio
+async def test_death_in_a_check_other_than_fuzzing_names_the_last_request() -> None:
+    known = {"echo": [{"text": "%n"}]}
+    with anyio.fail_after(60):
+        async with http_server({"MCPH_FIXTURE_DIE_ON": "%n"}) as (url, _restart):
+            report = await run_contract(
+                Target.http(url),
+                settings=settings(known_good=known, only_tools=("echo",)),
+                only=["tools.content-present", "target.stays-up", "lifecycle.ping"],
+            )
+    died = report.result("tools.content-present", MODERN)
+    assert died.verdict == Verdict.FAIL and "unreachable" in died.why and "last request: curl" in died.why
+    assert report.result("target.stays-up", MODERN).verdict == Verdict.FAIL
+    assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.NOT_RUN
+    assert report.exit_code == 1
+
+
+@pytest.mark.anyio
+async def test_a_version_that_cannot_open_after_another_answered_is_a_death(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import harness.contract.runner as runner
+
+    async def fake_run_version(target, version, settings, run, checks, asked):  # type: ignore[no-untyped-def]
+        if version == MODERN:
+            run.answered = True
+            return runner.verdict_for_all(checks, version, Verdict.PASS, "held")
+        return "POST http://x/mcp: ConnectError: All connection attempts failed"
+
+    monkeypatch.setattr(runner, "run_version", fake_run_version)
+    report = await run_contract(Target.http("http://x/mcp"), only=["lifecycle.ping", "target.stays-up"])
+    stays_up = report.result("target.stays-up", LEGACY)
+    assert stays_up.verdict == Verdict.FAIL and "answered earlier in this run" in stays_up.why
+    assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.NOT_RUN
+    assert report.exit_code == 1

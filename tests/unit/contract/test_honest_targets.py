@@ -33,6 +33,19 @@ async def test_legacy_only_server_gets_modern_checks_as_not_applicable() -> None
     assert asked.result("lifecycle.discover", MODERN).verdict == Verdict.FAIL  # the user asked for it
 
 
+@pytest.mark.anyio
+async def test_modern_only_server_gets_legacy_checks_as_not_applicable() -> None:
+    with anyio.fail_after(60):
+        async with serve_fixture("modern-only") as url:
+            both = await run_contract(Target.http(url), settings=fast_settings())
+            asked = await run_contract(Target.http(url), [LEGACY], fast_settings(), only=["lifecycle.ping"])
+    assert both.passed, [(r.name, r.why) for r in both.results if r.breaks_run]
+    legacy = [r for r in both.results if r.version == LEGACY]
+    assert legacy and all(r.verdict == Verdict.SKIP for r in legacy)
+    assert "does not speak 2025-11-25 (initialize → no result" in legacy[0].why
+    assert asked.result("lifecycle.ping", LEGACY).verdict == Verdict.FAIL  # the user asked for it
+
+
 def slow_target(total_s: float, every_s: float) -> Target:
     env = {"MCPH_FIXTURE_SLOW_S": str(total_s), "MCPH_FIXTURE_PROGRESS_EVERY_S": str(every_s)}
     return Target.stdio(stdio_argv(), env=env, cwd=str(ROOT))

@@ -12,13 +12,14 @@ import trustme
 from typer.testing import CliRunner
 
 from harness.cli import build_app
+from harness.contract.argument_examples import schema_examples
 from harness.contract.options import build_target, parse_examples, parse_headers
 from harness.contract.outcomes import Verdict
 from harness.contract.runner import run_contract
 from harness.contract.settings import ContractSettings
 from harness.contract.target import Target, TargetError, TargetUnreachable
 from servers.common.settings import TlsSettings
-from tests.contract_targets.breakages import close_mid_answer
+from tests.contract_targets.breakages import break_input_schema, close_mid_answer, on_method
 from tests.contract_targets.processes import ROOT, stdio_argv
 from tests.contract_targets.serving import serve_fixture
 from tests.contract_targets.tamper import Answer, Exchange, Rule, json_answer
@@ -193,3 +194,47 @@ async def test_mtls_with_ca_cert_and_key(tmp_path: Path) -> None:
                 )
     with pytest.raises(TargetError, match="no such file"):
         build_target("https://x/mcp", ca=str(tmp_path / "missing.pem"))
+
+
+@pytest.mark.anyio
+async def test_an_unusable_input_schema_is_noted_and_the_other_tools_are_still_fuzzed() -> None:
+    rule = Rule(
+        "broken-add-schema-and-drops",
+        "",
+        on_request=close_mid_answer,
+        on_response=on_method("tools/list", break_input_schema),
+    )
+    with anyio.fail_after(60):
+        async with serve_fixture(rule) as url:
+            report = await run_contract(
+                Target.http(url),
+                [LEGACY],
+                quick(fuzz_invalid_examples=20),
+                only=["tools.input-schema", "fuzz"],
+            )
+    schema = report.result("tools.input-schema", LEGACY)
+    assert schema.verdict == Verdict.FAIL and "add" in schema.why and "integr" in schema.why
+    for check_id in ("fuzz.valid-arguments", "fuzz.invalid-arguments"):
+        result = report.result(check_id, LEGACY)
+        note = "add: not fuzzed (cannot generate arguments from inputSchema: AssertionError: the generator"
+        assert note in result.why
+    invalid = report.result("fuzz.invalid-arguments", LEGACY)
+    assert invalid.verdict == Verdict.FAIL and "echo [2025-11-25]" in invalid.why  # echo was fuzzed
+
+
+def test_schema_examples_and_defaults_are_known_good_calls() -> None:
+    listed = {"type": "object", "examples": [{"tz": "UTC"}], "properties": {"tz": {"type": "string"}}}
+    assert schema_examples(listed) == [{"tz": "UTC"}]
+    per_property = {
+        "type": "object",
+        "required": ["tz"],
+        "properties": {
+            "tz": {"type": "string", "examples": ["Europe/Berlin"]},
+            "n": {"type": "integer", "default": 3},
+        },
+    }
+    assert schema_examples(per_property) == [{"tz": "Europe/Berlin", "n": 3}]
+    assert (
+        schema_examples({"type": "object", "required": ["tz"], "properties": {"tz": {"type": "string"}}})
+        == []
+    )
