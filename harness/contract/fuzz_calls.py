@@ -41,10 +41,15 @@ async def call_once(ctx: CheckContext, name: str, arguments: Any) -> CallOutcome
     started = anyio.current_time()
     params = {"name": name, "arguments": arguments}
     try:
-        rid, reply = await session.request("tools/call", params, timeout_s=timeout, progress_token=token)
+        with anyio.fail_after(ctx.settings.call_max_s):
+            rid, reply = await session.request("tools/call", params, timeout_s=timeout, progress_token=token)
     except TimeoutError:
         waited = anyio.current_time() - started
-        outcome = CallOutcome("hang", f"no answer within {timeout:g} s of silence (waited {waited:.1f} s)")
+        cap = ctx.settings.call_max_s
+        limit = (
+            f"{timeout:g} s of silence" if waited < cap else f"the {cap:g} s cap on one call, progress or not"
+        )
+        outcome = CallOutcome("hang", f"no answer within {limit} (waited {waited:.1f} s)")
         return await confirm(ctx, session, outcome, waited, f"tools/call {name}", generation)
     except TargetUnreachable as exc:
         outcome = CallOutcome("died", str(exc))

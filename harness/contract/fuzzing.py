@@ -97,6 +97,7 @@ async def fuzz_tools(ctx: CheckContext, make_cases: CaseMaker) -> str:
     ),
     severity="MUST",
     phase=ALONE,
+    per_call_deadlines=True,  # a run of slow tools that report progress may take minutes, and that is fine
 )
 async def fuzz_valid(ctx: CheckContext) -> str:
     return await fuzz_tools(ctx, valid_cases)
@@ -110,6 +111,7 @@ async def fuzz_valid(ctx: CheckContext) -> str:
     ),
     severity="MUST",
     phase=ALONE,
+    per_call_deadlines=True,  # a run of slow tools that report progress may take minutes, and that is fine
 )
 async def fuzz_invalid(ctx: CheckContext) -> str:
     return await fuzz_tools(ctx, invalid_cases)

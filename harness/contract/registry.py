@@ -40,6 +40,7 @@ class Check:
     transports: tuple[TransportKind, ...]
     run: CheckFunction
     phase: int = CONCURRENT
+    per_call_deadlines: bool = False  # every wait inside is bounded per call: no whole-check deadline
 
     @property
     def concurrent(self) -> bool:
@@ -62,11 +63,14 @@ def check(
     versions: tuple[str, ...] = BOTH,
     transports: tuple[TransportKind, ...] = ("http", "stdio"),
     phase: int = CONCURRENT,
+    per_call_deadlines: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY and REGISTRY[check_id].run is not function:
             raise ValueError(f"check id registered twice: {check_id}")
-        REGISTRY[check_id] = Check(check_id, title, clause, severity, versions, transports, function, phase)
+        REGISTRY[check_id] = Check(
+            check_id, title, clause, severity, versions, transports, function, phase, per_call_deadlines
+        )
         return function
 
     return register

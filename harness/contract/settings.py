@@ -17,6 +17,7 @@ class ContractSettings(BaseModel):
     call_timeout_s: float = Field(
         default=5.0, gt=0, description="silence allowed in one tools/call; each progress note restarts it"
     )
+    call_max_s: float = Field(default=120.0, gt=0, description="longest one call may take, progress or not")
     fuzz_valid_examples: int = Field(default=20, ge=0, description="per tool")
     fuzz_invalid_examples: int = Field(default=20, ge=0, description="per tool")
     fuzz_seed: int = 20260728

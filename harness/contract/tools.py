@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+import anyio
 from jsonschema import Draft202012Validator, SchemaError, ValidationError, validators
 
 from harness.contract.context import CheckContext
@@ -142,12 +143,13 @@ async def call_tool(ctx: CheckContext, name: str, arguments: Any) -> tuple[dict[
     session = await ctx.session()
     timeout = ctx.settings.call_timeout_s
     try:
-        rid, reply = await session.request(
-            "tools/call",
-            {"name": name, "arguments": arguments},
-            timeout_s=timeout,
-            progress_token=f"contract-{session.next_id()}",
-        )
+        with anyio.fail_after(ctx.settings.call_max_s):
+            rid, reply = await session.request(
+                "tools/call",
+                {"name": name, "arguments": arguments},
+                timeout_s=timeout,
+                progress_token=f"contract-{session.next_id()}",
+            )
     except TimeoutError as exc:
         where = f"{name} with {json.dumps(arguments)[:200]} [{ctx.version}]"
         raise CheckFailed(f"an answer within {timeout:g} s of silence", f"none for {where}") from exc

@@ -79,3 +79,33 @@ def test_bad_example_and_stdio_header_are_usage_errors(pytester: pytest.Pytester
     header_on_stdio = run(pytester, "--mcp-stdio", "server", "--mcp-header", "X-Key: v")
     header_on_stdio.stderr.fnmatch_lines(["*apply to HTTP targets*"])
     assert header_on_stdio.ret == 4
+
+
+def test_a_server_that_dies_is_named_by_the_items_not_all_unreachable(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("MCPH_FIXTURE_DIE_ON", "%n")
+    mortal = f"{sys.executable} -m tests.contract_targets.unusual"
+    result = run(
+        pytester,
+        "--mcp-stdio",
+        mortal,
+        "--mcp-protocol",
+        "2025-11-25",
+        "--mcp-check",
+        "fuzz.invalid-arguments",
+        "--mcp-check",
+        "lifecycle.ping",
+        "--mcp-only-tool",
+        "echo",
+        "--mcp-call-timeout",
+        "3",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*MCP contract check fuzz.invalid-arguments ?2025-11-25? fail*",
+            '*echo*the target died*{"text":"%n"}*',
+        ]
+    )
+    result.assert_outcomes(passed=1, failed=1)
