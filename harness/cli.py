@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs", "load", "fault")
+COMMAND_MODULES = ("serve", "up", "run", "contract", "proxy", "chaos", "certs", "load", "fault", "k8s")
 
 
 def build_app() -> typer.Typer:
