@@ -34,7 +34,8 @@ async def run_all(
             scenario = scenario.model_copy(update={"seed": seed})
         display.start(scenario.name)
         with ServiceLogs(report_dir / "logs" / f"{scenario.name}.log") as logs:
-            result = await run_scenario(scenario, source=path, on_step=display.step)
+            pod_logs = report_dir / "logs" / f"{scenario.name}-pods"
+            result = await run_scenario(scenario, source=path, on_step=display.step, pod_logs=pod_logs)
         result.log = str(logs.path)
         display.finish(result)
         report.scenarios.append(result)

@@ -7,9 +7,11 @@ faults, the pod-fault handle when the process runner launched it — so steps ne
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from harness.launch.inprocess import Endpoints, LaunchOptions
@@ -72,8 +74,12 @@ def launch_options(topology: Topology, seed: int) -> LaunchOptions:
 
 @asynccontextmanager
 async def reach(
-    topology: Topology, seed: int, adjust: Callable[[LaunchOptions], None] | None = None
+    topology: Topology,
+    seed: int,
+    adjust: Callable[[LaunchOptions], None] | None = None,
+    pod_logs: Path | None = None,
 ) -> AsyncIterator[Reached]:
+    """``pod_logs``: where the process runner's pod logs are copied when the deployment stops."""
     async with AsyncExitStack() as stack:
         if topology.target is not None:
             yield await stack.enter_async_context(reach_target(topology))
@@ -88,6 +94,8 @@ async def reach(
             policies = {name: RestartPolicy(policy) for name, policy in topology.restart.items()}
             process_options = ProcessOptions(restart_policies=policies)
             deployment: Any = await stack.enter_async_context(launch_processes(options, process_options))
+            if pod_logs is not None and deployment.run_dir is not None:
+                stack.callback(keep_pod_logs, deployment.run_dir / "logs", pod_logs)
         else:
             from harness.launch.inprocess import launch
 
@@ -103,6 +111,13 @@ async def reach(
             weather_api=getattr(deployment, "weather_api", None),
             pod_faults=getattr(deployment, "faults", None),
         )
+
+
+def keep_pod_logs(source: Path, destination: Path) -> None:
+    """Copy the pods' logs out of the run directory before it is removed (certificates stay behind)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for log in source.glob("*.log"):
+        shutil.copyfile(log, destination / log.name)
 
 
 @asynccontextmanager

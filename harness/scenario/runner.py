@@ -36,6 +36,15 @@ def innermost(exc: BaseException) -> BaseException:
     return exc
 
 
+def describe_error(exc: BaseException) -> str:
+    """``Type: message``; for a group of several (parallel steps), each distinct one, ``; ``-joined."""
+    exc = innermost(exc)
+    if isinstance(exc, BaseExceptionGroup):
+        parts = dict.fromkeys(describe_error(e) for e in exc.exceptions)
+        return "; ".join(parts)
+    return str(exc) if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
+
+
 def run_tag(scenario: Scenario, launched: bool) -> str:
     """A namespace for accounts and keys: from the seed on a fresh deployment, unique on a shared one."""
     if not launched:
@@ -49,6 +58,7 @@ async def run_scenario(
     source: Path | None = None,
     on_step: Callable[[str], None] | None = None,
     adjust: Callable[[LaunchOptions], None] | None = None,
+    pod_logs: Path | None = None,
 ) -> ScenarioReport:
     """Run ``scenario`` to a verdict; ``adjust`` edits the launch options (tests break settings with it)."""
     started = time.perf_counter()
@@ -58,7 +68,7 @@ async def run_scenario(
     try:
         with anyio.fail_after(scenario.timeout):
             async with (
-                reach(scenario.topology, scenario.seed, adjust) as reached,
+                reach(scenario.topology, scenario.seed, adjust, pod_logs) as reached,
                 GatewayProbe(reached.gateway, reached.api_key, timeout_s=30) as probe,
             ):
                 ctx = RunContext(reached, probe, scenario.seed, run_tag(scenario, reached.launched), record)
@@ -77,9 +87,7 @@ async def run_scenario(
     except TimeoutError:
         error = f"the scenario did not finish within its timeout of {scenario.timeout:g} s"
     except Exception as raised:  # the boundary: a run reports, it does not raise
-        exc = innermost(raised)
-        prefix = "" if isinstance(exc, StepError) else f"{type(exc).__name__}: "
-        error = f"{prefix}{exc}"
+        error = describe_error(raised)
         if record.timeline:
             error = f"at step “{record.timeline[-1][1]}”: {error}"
     verdict: Verdict = "error" if error else ("pass" if all(j.held for j in judged) else "fail")

@@ -101,3 +101,13 @@ def test_steps_that_cannot_run_here_say_why(item: dict[str, Any], message: str) 
     ctx, _ = context()
     with pytest.raises(StepError, match=message):
         anyio.run(run_steps, steps(item), ctx)
+
+
+def test_errors_of_parallel_steps_are_all_named_once() -> None:
+    from harness.scenario.runner import describe_error
+
+    group = ExceptionGroup(
+        "tg", [StepError("no proxy"), ExceptionGroup("inner", [ValueError("bad")]), StepError("no proxy")]
+    )
+    assert describe_error(group) == "no proxy; ValueError: bad"
+    assert describe_error(ExceptionGroup("one", [TimeoutError()])) == "TimeoutError: "
