@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.scenario.loader import load_scenario, scenario_files
 from harness.scenario.model import Scenario
+from harness.scenario.timeline import Step
 
 FAULT_STEPS = ("toxic", "disable", "pod")
 
@@ -46,7 +47,7 @@ def choose(names: Sequence[str], directory: Path | None = None) -> list[Path]:
 
 
 def has_faults(scenario: Scenario) -> bool:
-    def walk(steps: list) -> bool:  # type: ignore[type-arg]
+    def walk(steps: list[Step]) -> bool:
         for step in steps:
             kind, value = step.action()
             if kind in FAULT_STEPS or (kind in ("parallel", "sequence") and walk(value)):
