@@ -76,16 +76,22 @@ def validate_command(
     overlay: Annotated[list[str] | None, typer.Option("--overlay", help="repeatable [default: all]")] = None,
     renderer: RendererOption = "auto",
     root: RootOption = DEFAULT_ROOT,
+    dockerfile: Annotated[Path, typer.Option("--dockerfile")] = Path("deploy/Dockerfile"),
 ) -> None:
-    """Offline: schemas of the pinned Kubernetes version, pod security, exposure, default deny, and the
+    """Offline: the Dockerfile's lint, schemas of the pinned Kubernetes version, pod security, exposure, default deny, and the
     reachability the NetworkPolicies imply against the topology's edges. Exit 1 naming what fails."""
     from harness.k8s.checks import KUBERNETES_VERSION, Finding
+    from harness.k8s.dockerfile import lint
     from harness.k8s.render import render
     from harness.k8s.staleness import stale_files
     from harness.k8s.validate import validate_objects
 
     chosen = overlay or list(OVERLAYS)
-    failed = False
+    lint_findings, linters = lint(dockerfile)
+    typer.echo(f"{dockerfile}: {'FAIL' if lint_findings else 'ok'} — {linters}")
+    for line in lint_findings:
+        typer.echo(f"  {line}")
+    failed = bool(lint_findings)
     stale = [Finding(str(p), "differs from `mcp-harness k8s generate`") for p in stale_files(root)]
     for name in chosen:
         try:

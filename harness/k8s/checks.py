@@ -183,16 +183,41 @@ def expected_hops(topology: Topology) -> set[Hop]:
 
 
 def reachability_findings(objects: list[Manifest], topology: Topology) -> list[Finding]:
-    """The connections the NetworkPolicies allow must be exactly the topology's, both ways."""
-    allowed = reachability(objects, APP_LABEL, NAMESPACE)
+    """The connections the NetworkPolicies allow must be exactly the topology's, and so must each side on
+    its own: an ingress rule wider than its edges is a finding even while the other side still blocks."""
+    matrix = reachability(objects, APP_LABEL, NAMESPACE)
     expected = expected_hops(topology)
     findings = []
-    for hop in sorted(set(allowed) - expected):
-        findings.append(Finding(str(hop), f"allowed but not a topology edge, by {', '.join(allowed[hop])}"))
-    for hop in sorted(expected - set(allowed)):
+    for hop in sorted(set(matrix.connections) - expected):
+        by = ", ".join(matrix.connections[hop])
+        findings.append(Finding(str(hop), f"allowed but not a topology edge, by {by}"))
+    for hop in sorted(expected - set(matrix.connections)):
         refused = denial(objects, hop, APP_LABEL, NAMESPACE)
         findings.append(Finding(str(hop), f"a topology edge the NetworkPolicies deny ({refused})"))
+    public = {h.target for h in expected if h.source == OUTSIDE}
+    for side, allowed in (("ingress", matrix.ingress), ("egress", matrix.egress)):
+        too_wide: dict[str, list[Hop]] = {}
+        for hop in sorted(allowed):
+            wanted = hop in expected or (
+                side == "ingress" and hop.target in public and _own_port(hop, expected)
+            )
+            if not wanted and hop not in matrix.connections:  # whole connections are reported above
+                too_wide.setdefault(", ".join(allowed[hop]), []).append(hop)
+        for by, hops in sorted(too_wide.items()):
+            findings.append(Finding(by, _too_wide(side, hops)))
     return findings
+
+
+def _too_wide(side: str, hops: list[Hop], shown: int = 4) -> str:
+    if len(hops) == 1:
+        return f"{side} admits {hops[0]}, which is not a topology edge"
+    listed = "; ".join(str(h) for h in hops[:shown]) + ("; …" if len(hops) > shown else "")
+    return f"{side} admits {len(hops)} connections that are not topology edges: {listed}"
+
+
+def _own_port(hop: Hop, expected: set[Hop]) -> bool:
+    """The public service's own port (what its ingress may admit from anyone)."""
+    return any(h.target == hop.target and h.port == hop.port and h.source == OUTSIDE for h in expected)
 
 
 def config_findings(objects: list[Manifest]) -> list[Finding]:

@@ -154,22 +154,41 @@ def _side(
     return Verdict(bool(allowing), allowing)
 
 
-def reachability(objects: list[Manifest], app_label: str, namespace: str) -> dict[Hop, list[str]]:
-    """Every allowed connection and what allowed it (the policies of both sides)."""
+@dataclass
+class Matrix:
+    """What the policies allow: whole connections, and each side on its own (in-namespace pods only),
+    every entry with the policies that allowed it."""
+
+    connections: dict[Hop, list[str]] = field(default_factory=dict)
+    ingress: dict[Hop, list[str]] = field(default_factory=dict)
+    egress: dict[Hop, list[str]] = field(default_factory=dict)
+
+
+def reachability(objects: list[Manifest], app_label: str, namespace: str) -> Matrix:
+    """Every ordered pair of peers, on each of the target's ports and one undeclared port."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
     peers = peers_of(objects, app_label)
-    allowed: dict[Hop, list[str]] = {}
+    matrix = Matrix()
     for source in peers:
         for target in peers:
             if source.name == target.name or (not source.in_namespace and not target.in_namespace):
                 continue
             candidates = {*target.ports, (UNDECLARED_PORT, "TCP")}
             for port, protocol in sorted(candidates):
+                hop = Hop(source.name, target.name, port, protocol)
                 out = _side(policies, "Egress", source, target, port, protocol, target, namespace)
                 into = _side(policies, "Ingress", target, source, port, protocol, target, namespace)
+                if source.in_namespace and out.allowed:
+                    matrix.egress[hop] = out.because
+                if target.in_namespace and into.allowed:
+                    matrix.ingress[hop] = into.because
                 if out.allowed and into.allowed:
-                    allowed[Hop(source.name, target.name, port, protocol)] = [*out.because, *into.because]
-    return allowed
+                    matrix.connections[hop] = [*out.because, *into.because]
+    return matrix
+
+
+def in_namespace_peers(objects: list[Manifest], app_label: str) -> set[str]:
+    return {p.name for p in peers_of(objects, app_label) if p.in_namespace}
 
 
 def denial(objects: list[Manifest], hop: Hop, app_label: str, namespace: str) -> str:
