@@ -31,6 +31,12 @@ class Service(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
     public: bool = Field(default=False, description="reachable from outside the deployment")
+    cpu_limit_millicores: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU limit in millicores (Kubernetes resources.limits.cpu); the process runner enforces "
+        "it with a cgroup CFS quota",
+    )
 
 
 class Edge(BaseModel):
@@ -130,11 +136,13 @@ def reference_topology(
     proxied: bool | set[str] = False,
     with_client: bool = True,
     redis_socket: bool = False,
+    cpu_limits: dict[str, int] | None = None,
 ) -> Topology:
     """The reference deployment of DESIGN.md §1.
 
     ``proxied`` puts every edge (True) or the named edges (a set of proxy names) behind fault proxies.
     ``redis_socket`` makes Redis a service on a real socket so the wallet→Redis edge can carry faults.
+    ``cpu_limits`` gives services a CPU limit in millicores (service name → millicores).
     """
     services = [
         Service(name="weather", kind="server"),
@@ -157,6 +165,13 @@ def reference_topology(
         for service in services:
             if service.kind == "server":
                 service.public = True
+
+    limits = cpu_limits or {}
+    unknown_limits = set(limits) - {s.name for s in services}
+    if unknown_limits:
+        raise ValueError(f"CPU limits for unknown services {sorted(unknown_limits)}")
+    for service in services:
+        service.cpu_limit_millicores = limits.get(service.name)
 
     def wants_proxy(edge: Edge) -> bool:
         return proxied if isinstance(proxied, bool) else edge.proxy_name in proxied

@@ -4,13 +4,15 @@ Orphans are prevented twice, because either guard alone has a hole:
 
 * ``PR_SET_PDEATHSIG(SIGKILL)`` (set in the child between fork and exec) makes the kernel kill the child
   the moment the launcher dies — even by SIGKILL, which runs no Python clean-up at all. The child checks
-  that its parent is still the launcher right after setting it, closing the fork→prctl race.
+  that its parent is still the launcher right after setting it, closing the fork→prctl race. The signal
+  fires when the *thread* that forked exits, so children are spawned from the event loop's thread.
 * Each child leads its own process group (``setsid``), so stopping signals the whole group (anything the
   service forked dies with it) and a terminal's Ctrl-C reaches only the launcher, which then stops its
   children in order (SIGTERM, then SIGKILL after the grace period).
 
 ``netns`` names a network namespace (``/run/netns/NAME``) the child enters before exec, so the pid we
-hold is the service itself, not an ``ip netns exec`` wrapper.
+hold is the service itself, not an ``ip netns exec`` wrapper; ``cgroup`` a cgroup directory (the pod's CPU
+limit, :mod:`harness.launch.cgroups`) it joins before exec, so nothing it runs escapes the limit.
 """
 
 from __future__ import annotations
@@ -39,14 +41,18 @@ class ChildSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     netns: str | None = None
     cpus: frozenset[int] | None = None  # CPU affinity: the pod's CPU budget (inherited by what it forks)
+    cgroup: Path | None = None  # a cgroup directory to join (the pod's CPU limit)
 
 
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
-def _preexec(launcher_pid: int, netns: str | None, cpus: frozenset[int] | None) -> Callable[[], None]:
-    """Runs in the child after fork: own session, die with the launcher, enter the namespace."""
+def _preexec(
+    launcher_pid: int, netns: str | None, cpus: frozenset[int] | None, cgroup: Path | None
+) -> Callable[[], None]:
+    """Runs in the child after fork: own session, die with the launcher, enter the namespace and cgroup."""
+    procs = str(cgroup / "cgroup.procs") if cgroup is not None else None
 
     def setup() -> None:
         os.setsid()
@@ -61,6 +67,13 @@ def _preexec(launcher_pid: int, netns: str | None, cpus: frozenset[int] | None) 
             os.close(fd)
         if cpus:
             os.sched_setaffinity(0, cpus)
+        if procs is not None:
+            try:
+                fd = os.open(procs, os.O_WRONLY)
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+            except OSError:
+                os._exit(4)  # never run a CPU-limited pod without its limit
 
     return setup
 
@@ -80,7 +93,7 @@ class ChildProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **spec.env},
-                preexec_fn=_preexec(os.getpid(), spec.netns, spec.cpus),
+                preexec_fn=_preexec(os.getpid(), spec.netns, spec.cpus, spec.cgroup),
                 close_fds=True,
             )
 

@@ -4,8 +4,8 @@
 * ``stop``    SIGTERM: a graceful exit (code 0) — ``Always`` restarts it, ``OnFailure``/``Never`` do not.
 * ``freeze``  SIGSTOP: the pod hangs, its sockets stay open and accept nothing (Pumba ``pause``).
 * ``thaw``    SIGCONT: the frozen pod resumes where it stopped.
-* ``cpu-hog`` ``workers`` busy processes beside the service for ``duration_s``, with the pod's CPU
-  affinity (its CPU budget), like a stress sidecar in the pod's cgroup.
+* ``cpu-hog`` ``workers`` busy processes beside the service for ``duration_s``, inside the pod's cgroup
+  (its CPU limit, when it has one) and with its CPU affinity, like a stress sidecar in the same pod.
 * ``restart`` graceful stop, then an immediate start (no back-off), whatever the policy.
 
 Errors are typed: :class:`UnknownPod` and :class:`BadFault` (mapped to 404 / 400 by the HTTP API and to
@@ -91,7 +91,7 @@ class PodFaults:
             return FaultResult(pod=name, fault=kind, pid=pid, detail="stopped gracefully; starting again now")
         assert process is not None
         if kind is PodFault.CPU_HOG:
-            started = await anyio.to_thread.run_sync(self._start_hogs, pod, params)
+            started = self._start_hogs(pod, params)  # on the loop's thread: see Pod.run on PDEATHSIG
             return FaultResult(
                 pod=name,
                 fault=kind,
@@ -118,6 +118,7 @@ class PodFaults:
                 argv=[sys.executable, "-c", BURN.format(duration=params.duration_s)],
                 log_path=Path(pod.spec.log_path).with_name(f"{pod.name}-cpu-hog.log"),
                 cpus=cpus,
+                cgroup=pod.spec.cgroup,  # the pod's CPU limit binds the hog too
             )
             hog = ChildProcess(spec)
             self.hogs.append(hog)

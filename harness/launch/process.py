@@ -11,6 +11,8 @@ the pod's log. Pods start in dependency order and each must pass its readiness p
 Pod faults (kill, stop, freeze, thaw, cpu-hog, restart) are served by the launcher over HTTP
 (:mod:`harness.launch.fault_api`) next to the proxy API. A restart loses what the pod kept in memory —
 the embedded Mongo (mongomock) of the weather and wallet servers, the client's sessions and breakers.
+A service with ``cpu_limit_millicores`` runs in its own cgroup with that CFS quota
+(:mod:`harness.launch.cgroups`), as the kubelet enforces a pod's CPU limit.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import anyio
 from pydantic import BaseModel
@@ -32,6 +34,7 @@ from chaos.client import ToxiproxyClient
 from client.settings import ClientSettings
 from harness.fakes.redis_server import free_port
 from harness.launch.certs import run_certificates
+from harness.launch.cgroups import CFS_PERIOD_US, CpuLimits
 from harness.launch.child import ChildSpec
 from harness.launch.fault_api import running_fault_api
 from harness.launch.inprocess import Deployment, Endpoints, LaunchOptions
@@ -42,6 +45,9 @@ from harness.launch.supervisor import Pod, PodOptions, ReadinessProbe, RestartPo
 from harness.launch.wiring import Wiring
 from harness.topology import Service, Topology
 from servers.common.settings import TlsSettings
+
+if TYPE_CHECKING:  # netns builds on this module
+    from harness.launch.netns import NamespaceNetwork
 
 PROXY_POD = "proxy"
 
@@ -70,6 +76,7 @@ class ProcessOptions:
     restart_policies: dict[str, RestartPolicy] = field(default_factory=dict)
     place: Callable[[Service], Placement] = loopback_placement
     allowed_hosts: list[str] = field(default_factory=list)  # extra Host headers the services accept
+    cpu_period_us: int = CFS_PERIOD_US  # CFS period of the pods' CPU limits (the kubelet's default)
 
 
 class PodRow(BaseModel):
@@ -92,7 +99,8 @@ class ProcessDeployment(Deployment):
     supervisor: Supervisor | None = None
     faults: PodFaults | None = None
     run_dir: Path | None = None
-    network: Any | None = None  # harness.launch.netns.NamespaceNetwork under the netns runner
+    network: NamespaceNetwork | None = None  # under the netns runner
+    cpu_limits: CpuLimits | None = None  # the pods' CPU-limited cgroups, when any service has a limit
 
     def pod_rows(self) -> list[PodRow]:
         assert self.supervisor is not None
@@ -103,8 +111,15 @@ class ProcessDeployment(Deployment):
 
 
 class ProcessLauncher:
-    def __init__(self, options: LaunchOptions, process_options: ProcessOptions, run_dir: Path) -> None:
+    def __init__(
+        self,
+        options: LaunchOptions,
+        process_options: ProcessOptions,
+        run_dir: Path,
+        cpu_limits: CpuLimits | None = None,
+    ) -> None:
         self.options = options
+        self.cpu_limits = cpu_limits
         self.topology = options.topology
         self.popts = process_options
         self.run_dir = run_dir
@@ -143,8 +158,24 @@ class ProcessLauncher:
     def pod(self, name: str, argv: list[str], probe: ReadinessProbe, netns: str | None = None) -> Pod:
         policy = self.popts.restart_policies.get(name, self.popts.pod.restart_policy)
         options = PodOptions(**{**self.popts.pod.__dict__, "restart_policy": policy})
-        spec = ChildSpec(name=name, argv=argv, log_path=self.run_dir / "logs" / f"{name}.log", netns=netns)
+        spec = ChildSpec(
+            name=name,
+            argv=argv,
+            log_path=self.run_dir / "logs" / f"{name}.log",
+            netns=netns,
+            cgroup=self.cgroup_of(name),
+        )
         return Pod(spec=spec, ready=probe, options=options)
+
+    def cgroup_of(self, name: str) -> Path | None:
+        """The pod's CPU-limited cgroup, when its service has a CPU limit."""
+        if not self.topology.has(name):
+            return None  # the fault proxy pod is the harness's own, not a service of the topology
+        millicores = self.topology.service(name).cpu_limit_millicores
+        if millicores is None:
+            return None
+        assert self.cpu_limits is not None, "launch_processes opens the CPU limits when a service has one"
+        return self.cpu_limits.group_for(name, millicores)
 
     async def start_proxy(self, supervisor: Supervisor) -> str:
         """The fault proxy as its own pod, its proxies created from a populate file; returns the API URL."""
@@ -240,7 +271,10 @@ async def launch_processes(
     own_dir = popts.run_dir is None
     run_dir = popts.run_dir or Path(tempfile.mkdtemp(prefix="mcp-harness-run-"))
     (run_dir / "configs").mkdir(parents=True, exist_ok=True)
-    launcher = await anyio.to_thread.run_sync(ProcessLauncher, options, popts, run_dir)
+    limited = any(s.cpu_limit_millicores is not None for s in options.topology.services)
+    cpu_limits = await anyio.to_thread.run_sync(CpuLimits.open, popts.cpu_period_us) if limited else None
+    launcher = await anyio.to_thread.run_sync(ProcessLauncher, options, popts, run_dir, cpu_limits)
+    faults: PodFaults | None = None
     try:
         async with anyio.create_task_group() as tg:
             supervisor = Supervisor(tg)
@@ -267,12 +301,16 @@ async def launch_processes(
                         supervisor=supervisor,
                         faults=faults,
                         run_dir=run_dir,
+                        cpu_limits=cpu_limits,
                     )
-                    await faults.stop_hogs()
             finally:
                 with anyio.CancelScope(shield=True):
+                    if faults is not None:
+                        await faults.stop_hogs()
                     await supervisor.stop_all()
                 tg.cancel_scope.cancel()
     finally:
+        if cpu_limits is not None:
+            cpu_limits.remove_all()
         if own_dir:
             shutil.rmtree(run_dir, ignore_errors=True)

@@ -119,7 +119,9 @@ class Pod:
             self.state = PodState.STARTING
             self.became_ready = anyio.Event()
             started = time.monotonic()
-            self.process = await anyio.to_thread.run_sync(ChildProcess, self.spec)
+            # spawned from the event loop's own thread, never a pooled worker: PR_SET_PDEATHSIG fires when
+            # the forking *thread* exits, and the pool retires idle workers (their pods were SIGKILLed)
+            self.process = ChildProcess(self.spec)
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._await_ready)
                 code = await self._wait_exit()

@@ -11,8 +11,8 @@ from types import ModuleType
 
 from chaos.experiments import Experiment
 from harness.launch.inprocess import Deployment
-from harness.pod_experiments import freeze_wallet, kill_client, kill_knowledge
+from harness.pod_experiments import cpu_hog, freeze_wallet, kill_client, kill_knowledge
 from harness.pod_experiments.support import PodPolicy
 
-_MODULES: tuple[ModuleType, ...] = (kill_knowledge, freeze_wallet, kill_client)
+_MODULES: tuple[ModuleType, ...] = (kill_knowledge, freeze_wallet, kill_client, cpu_hog)
 POD_LIBRARY: dict[str, Callable[[Deployment, PodPolicy], Experiment]] = {m.NAME: m.build for m in _MODULES}

@@ -36,6 +36,9 @@ class PodPolicy:
     wallet_deadline_s: float = 1.5
     deadline_late_s: float = 0.75
     samples: int = 30
+    hog_floor_s: float = 0.002  # the CPU hog's p50 floor: a limited hog moved it ≤ 1 ms, none ≥ 4 ms
+    hog_rounds: int = 4  # hogged windows (each followed by a quiet one, after one quiet window first)
+    hog_window_calls: int = 20
 
 
 POD_POLICY = PodPolicy()

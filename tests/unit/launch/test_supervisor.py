@@ -157,3 +157,38 @@ def test_a_group_signal_reaches_a_child_and_stop_reports_its_exit(tmp_path: Path
     assert psutil.Process(child.pid).status() == psutil.STATUS_STOPPED
     assert child.stop(grace_s=2) == -signal.SIGTERM  # SIGCONT after SIGTERM: a frozen child still stops
     assert not child.signal_group(signal.SIGTERM)
+
+
+@pytest.mark.anyio
+async def test_a_pod_outlives_the_worker_threads_that_served_the_launcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PR_SET_PDEATHSIG fires when the *thread* that forked the child exits: a pod spawned from a pooled
+    worker thread was SIGKILLed once the pool retired that thread (after 10 idle seconds)."""
+    from anyio._backends import _asyncio as anyio_asyncio
+
+    monkeypatch.setattr(anyio_asyncio.WorkerThread, "MAX_IDLE_TIME", 0.0)  # retire idle workers at once
+    pod = python_pod(tmp_path, "import time; time.sleep(60)", RestartPolicy.NEVER)
+    async with anyio.create_task_group() as tg:
+        supervisor = Supervisor(tg)
+        await supervisor.start(pod)
+        process = pod.process
+        assert process is not None
+        for _ in range(3):  # busy several workers at once, then one call retires all idle but one
+            async with anyio.create_task_group() as busy:
+                for _ in range(4):
+                    busy.start_soon(anyio.to_thread.run_sync, time.sleep, 0.05)
+            await anyio.to_thread.run_sync(time.sleep, 0.01)
+
+        def retired() -> bool:
+            import threading
+
+            return sum(t.name == "AnyIO worker thread" for t in threading.enumerate()) <= 1
+
+        await wait_until(retired, within_s=5)
+        with anyio.move_on_after(1.0):  # a SIGKILL from the kernel would show within this second
+            while process.poll() is None:  # noqa: ASYNC110 - polling a process state
+                await anyio.sleep(0.02)
+        assert process.poll() is None, f"the pod died with {process.poll()} when a worker thread retired"
+        await supervisor.stop_all()
+        tg.cancel_scope.cancel()
