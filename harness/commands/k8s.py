@@ -78,8 +78,9 @@ def validate_command(
     root: RootOption = DEFAULT_ROOT,
     dockerfile: Annotated[Path, typer.Option("--dockerfile")] = Path("deploy/Dockerfile"),
 ) -> None:
-    """Offline: the Dockerfile's lint, schemas of the pinned Kubernetes version, pod security, exposure, default deny, and the
-    reachability the NetworkPolicies imply against the topology's edges. Exit 1 naming what fails."""
+    """Offline: the Dockerfile's lint, schemas of the pinned Kubernetes version, pod security, exposure,
+    default deny, and the reachability the NetworkPolicies imply against the topology's edges.
+    Exit 1 naming what fails."""
     from harness.k8s.checks import KUBERNETES_VERSION, Finding
     from harness.k8s.dockerfile import lint
     from harness.k8s.render import render

@@ -34,7 +34,10 @@ def rule_findings(text: str) -> list[str]:
         findings.append("not multi-stage: build in one stage, copy only the result into the final one")
     stage_names = {m.group(1) for a in froms if (m := re.search(r"\bAS\s+(\S+)", a, re.IGNORECASE))}
     for args in froms:
-        image = [a for a in args.split() if not a.startswith("--")][0]
+        image = next((a for a in args.split() if not a.startswith("--")), "")
+        if not image:
+            findings.append("FROM without an image")
+            continue
         if image in stage_names:
             continue
         if "@sha256:" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")):
