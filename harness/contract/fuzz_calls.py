@@ -12,9 +12,9 @@ import anyio
 
 from harness.contract.context import CheckContext
 from harness.contract.session import LEGACY, McpSession
-from harness.contract.stdio_wire import StdioWire
+from harness.contract.stdio_wire import StdioWire, id_key
 from harness.contract.target import TargetUnreachable
-from harness.contract.wire import error_of, result_of
+from harness.contract.wire import JsonRpcId, error_of, result_of
 
 OutcomeKind = Literal["ok", "bad", "hang", "died"]
 PROBE_TIMEOUT_S = 3.0
@@ -27,6 +27,22 @@ class CallOutcome:
     detail: str
     waited_s: float = 0.0
     sent: tuple[Any, dict[str, str]] | None = None  # the request as sent, for the reproduction
+    abandoned: JsonRpcId | None = None  # a request given up on: the server may still be working on it
+
+
+async def settle(ctx: CheckContext, outcomes: list[CallOutcome]) -> None:
+    """Before replaying alone, let a server that works through its input in turn finish the calls we
+    gave up on (stdio: their late responses arrive), bounded by one call timeout each."""
+    session = ctx.connector.current_shared
+    if session is None or not isinstance(session.wire, StdioWire):
+        return
+    wire = session.wire
+    pending = [id_key(o.abandoned) for o in outcomes if o.abandoned is not None]
+    with anyio.move_on_after(ctx.settings.call_timeout_s * len(pending)):
+        while any(key not in wire.responses for key in pending) and wire.alive:
+            await wire.arrived.wait()
+    for key in pending:
+        wire.responses.pop(key, None)
 
 
 async def call_once(ctx: CheckContext, name: str, arguments: Any) -> CallOutcome:
@@ -40,16 +56,19 @@ async def call_once(ctx: CheckContext, name: str, arguments: Any) -> CallOutcome
     token = f"contract-{session.next_id()}"
     started = anyio.current_time()
     params = {"name": name, "arguments": arguments}
+    rid = session.next_id()
     try:
         with anyio.fail_after(ctx.settings.call_max_s):
-            rid, reply = await session.request("tools/call", params, timeout_s=timeout, progress_token=token)
+            _, reply = await session.request(
+                "tools/call", params, request_id=rid, timeout_s=timeout, progress_token=token
+            )
     except TimeoutError:
         waited = anyio.current_time() - started
         cap = ctx.settings.call_max_s
         limit = (
             f"{timeout:g} s of silence" if waited < cap else f"the {cap:g} s cap on one call, progress or not"
         )
-        outcome = CallOutcome("hang", f"no answer within {limit} (waited {waited:.1f} s)")
+        outcome = CallOutcome("hang", f"no answer within {limit} (waited {waited:.1f} s)", abandoned=rid)
         return await confirm(ctx, session, outcome, waited, f"tools/call {name}", generation)
     except TargetUnreachable as exc:
         outcome = CallOutcome("died", str(exc))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.contract.context import CheckContext
-from harness.contract.fuzz_calls import CallOutcome, call_once
+from harness.contract.fuzz_calls import CallOutcome, call_once, settle
 from harness.contract.reproduce import one_liner, shown
 from harness.contract.shrinking import shrink
 
@@ -30,6 +30,13 @@ class Finding:
     outcome: CallOutcome
     shrinking: str
     reproduction: str
+    reproduced: bool = True  # False: it did not fail again when called alone
+
+    @property
+    def load_dependent(self) -> bool:
+        """A slow or broken answer seen only among concurrent calls (a server that works through its
+        input one call at a time is not hung): noted, not a finding. A death always counts."""
+        return not self.reproduced and self.outcome.kind != "died"
 
     def describe(self) -> str:
         return (
@@ -56,6 +63,7 @@ async def replay_alone(
     ctx: CheckContext, name: str, failures: list[tuple[Case, CallOutcome]]
 ) -> tuple[Case, CallOutcome] | None:
     """The first failing case that fails the same way when called by itself (None: none did)."""
+    await settle(ctx, [outcome for _, outcome in failures])
     for case, outcome in failures:
         if ctx.connector.run.dead:
             return None
@@ -70,12 +78,14 @@ async def isolate_and_shrink(
 ) -> Finding:
     case, outcome = failures[0]
     arguments = case.arguments
+    reproduced = True
     if ctx.connector.run.dead:
         shrinking = "not shrunk: the target is down and no --restart-cmd brought it back"
     else:
         culprit = await replay_alone(ctx, name, failures)
         if culprit is None:
             shrinking = "not shrunk: did not fail again when replayed alone (flaky or load-dependent)"
+            reproduced = False
         else:
             case, outcome = culprit
             latest = [outcome]
@@ -97,4 +107,4 @@ async def isolate_and_shrink(
             shrinking = f"delta-{shrunk.account()}"
     body, headers = outcome.sent or ({"method": "tools/call", "params": {"name": name}}, {})
     reproduction = one_liner(ctx.target, ctx.version, body, headers)
-    return Finding(name, ctx.version, case.label, arguments, outcome, shrinking, reproduction)
+    return Finding(name, ctx.version, case.label, arguments, outcome, shrinking, reproduction, reproduced)

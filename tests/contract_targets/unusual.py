@@ -5,6 +5,7 @@ stdio and as an HTTP subprocess):
 
 - ``MCPH_FIXTURE_DIE_ON=TEXT``: any string argument containing TEXT makes the process exit (status 3).
 - ``MCPH_FIXTURE_HANG_ON=TEXT``: any string argument containing TEXT makes the call never end.
+- ``MCPH_FIXTURE_SERIAL_S=S`` (honest): calls are served one at a time, each taking S seconds.
 - a ``wipe`` tool annotated ``destructiveHint: true`` that writes ``WIPED`` into its working directory.
 - a ``slow_report`` tool (honest): runs ``MCPH_FIXTURE_SLOW_S`` seconds (default 10), reporting
   progress every ``MCPH_FIXTURE_PROGRESS_EVERY_S``; a ``linger`` tool (honest for a MUST) that
@@ -37,6 +38,9 @@ def strings_in(value: Any) -> list[str]:
     return []
 
 
+SERIAL = anyio.Lock()  # MCPH_FIXTURE_SERIAL_S: the server works through calls one at a time
+
+
 class UnusualServer(ReferenceServer):
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         texts = strings_in(arguments)
@@ -46,6 +50,10 @@ class UnusualServer(ReferenceServer):
             os._exit(3)
         if hang_on and any(hang_on in t for t in texts):
             await anyio.sleep(3600)
+        serial_s = seconds("MCPH_FIXTURE_SERIAL_S", 0)
+        if serial_s:  # one call at a time, each taking serial_s: slow under load, never hung
+            async with SERIAL:
+                await anyio.sleep(serial_s)
         return await super().call_tool(name, arguments, context)
 
 

@@ -88,3 +88,16 @@ async def test_late_notifications_from_a_cancelled_call_fail_no_later_check() ->
         report = await run_contract(target, [LEGACY], settings, only=["cancel", "progress"])
     assert report.passed, [(r.name, r.why) for r in report.results if r.breaks_run]
     assert report.result("progress.token", LEGACY).verdict == Verdict.PASS
+
+
+@pytest.mark.anyio
+async def test_a_server_that_serves_one_call_at_a_time_is_not_hung() -> None:
+    """Four fuzzed calls in flight against a server that takes 0.4 s per call, one at a time: the
+    fourth waits 1.6 s, past a 1 s call timeout — but alone it answers in 0.4 s, so it is a note."""
+    target = Target.stdio(stdio_argv(), env={"MCPH_FIXTURE_SERIAL_S": "0.4"}, cwd=str(ROOT))
+    settings = ContractSettings(only_tools=("add",), call_timeout_s=1, fuzz_valid_examples=8)
+    with anyio.fail_after(60):
+        report = await run_contract(target, [LEGACY], settings, only=["fuzz.valid-arguments"])
+    result = report.result("fuzz.valid-arguments", LEGACY)
+    assert result.verdict == Verdict.PASS, result.why
+    assert "add: only among concurrent calls, not alone" in result.why
