@@ -122,6 +122,9 @@ def run_in_cluster(settings: K8sSettings, names: list[str], report_dir: Path) ->
         if has_toxiproxy(settings):
             proxy_port = stack.enter_context(port_forward(settings, TOXIPROXY, TOXIPROXY_API_PORT))
             proxy_api = f"http://127.0.0.1:{proxy_port}"
+            os.environ["MCPH_TOXIPROXY_URL"] = (
+                proxy_api  # the real Toxiproxy, for anything reading chaos settings
+            )
         gateway = f"http://127.0.0.1:{gateway_port}/mcp"
         console.print(f"cluster gateway {gateway}, toxiproxy {proxy_api or 'not deployed'}", markup=False)
         retargeted = [(path, retarget(s, gateway, proxy_api)) for path, s in chosen]

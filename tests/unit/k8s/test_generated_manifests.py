@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from harness.k8s.cluster import cluster_topology
@@ -65,3 +66,17 @@ def test_material_is_written_once_with_every_service_name(tmp_path: Path) -> Non
     (entry,) = json.loads((base / "certs" / "api-keys.json").read_text())
     assert entry["name"] == "dev" and len(entry["sha256"]) == 64
     assert (base / "certs" / "api-key").read_text() not in (base / "certs" / "api-keys.json").read_text()
+
+
+def test_the_gateway_reads_its_keys_from_the_secret_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from client.auth import hash_api_key
+    from client.settings import GatewaySettings
+
+    base = tmp_path / "base"
+    ensure_material(base)
+    monkeypatch.setenv("MCPH_GATEWAY_API_KEYS", (base / "certs" / "api-keys.json").read_text())
+    settings = GatewaySettings(**service_configs(cluster_topology())["gateway"].settings)
+    (entry,) = settings.api_keys
+    assert entry.sha256 == hash_api_key((base / "certs" / "api-key").read_text())

@@ -99,3 +99,24 @@ def test_generators_need_fixed_names(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("secretGenerator: [{name: s, literals: [a=b]}]\n")
     with pytest.raises(KustomizeError, match="disableNameSuffixHash"):
         build(tmp_path)
+
+
+def test_cached_schemas_judge_like_kubernetes_validate(rendered_overlays: dict[str, Objects]) -> None:
+    import copy
+
+    import kubernetes_validate
+    from kubernetes_validate.utils import ValidationError
+
+    from harness.k8s.checks import KUBERNETES_VERSION, schema_findings
+
+    (good,) = [
+        o for o in rendered_overlays["dev"] if o["kind"] == "Deployment" and o["metadata"]["name"] == "client"
+    ]
+    bad = copy.deepcopy(good)
+    bad["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "eighty"
+    kubernetes_validate.validate(good, KUBERNETES_VERSION, strict=True)
+    with pytest.raises(ValidationError):
+        kubernetes_validate.validate(bad, KUBERNETES_VERSION, strict=True)
+    assert schema_findings([good]) == []
+    (finding,) = schema_findings([bad])
+    assert "spec.template.spec.containers.0.ports.0.containerPort" in finding.problem
