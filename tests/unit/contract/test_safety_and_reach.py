@@ -19,7 +19,8 @@ from harness.contract.runner import run_contract
 from harness.contract.settings import ContractSettings
 from harness.contract.target import Target, TargetError, TargetUnreachable
 from servers.common.settings import TlsSettings
-from tests.contract_targets.breakages import break_input_schema, close_mid_answer, on_method
+from tests.contract_targets.breakages import break_input_schema, on_method
+from tests.contract_targets.breakages_robustness import close_mid_answer
 from tests.contract_targets.processes import ROOT, stdio_argv
 from tests.contract_targets.serving import serve_fixture
 from tests.contract_targets.tamper import Answer, Exchange, Rule, json_answer
