@@ -111,7 +111,7 @@ def service(name: str, port: int) -> Manifest:
     }
 
 
-def app_workload(name: str, kind: str, config_json: str) -> list[Manifest]:
+def app_workload(name: str, kind: str, config_json: str, cpu_limit: str = "1") -> list[Manifest]:
     """ConfigMap, Deployment and Service of one app service (gateway, client, servers, fake API)."""
     port = PORTS[name]
     mounts = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
@@ -135,7 +135,7 @@ def app_workload(name: str, kind: str, config_json: str) -> list[Manifest]:
         "env": env,
         "ports": [{"name": "tcp", "containerPort": port, "protocol": "TCP"}],
         **probes(kind, port),
-        "resources": resources("50m", "128Mi", "1", "512Mi"),
+        "resources": resources("50m", "128Mi", cpu_limit, "512Mi"),
         "securityContext": container_security(APP_UID),
         "volumeMounts": mounts,
     }
@@ -154,7 +154,7 @@ def app_workload(name: str, kind: str, config_json: str) -> list[Manifest]:
     return [config_map, deployment(name, pod), service(name, port)]
 
 
-def store_workload(name: str) -> list[Manifest]:
+def store_workload(name: str, cpu_limit: str = "1") -> list[Manifest]:
     """Redis or Mongo on their public images, data on an emptyDir (state dies with the pod, as in tests)."""
     port = PORTS[name]
     if name == "redis":
@@ -175,7 +175,7 @@ def store_workload(name: str) -> list[Manifest]:
         "args": args,
         "ports": [{"name": "tcp", "containerPort": port, "protocol": "TCP"}],
         **probes(name, port),
-        "resources": resources("50m", "64Mi" if name == "redis" else "256Mi", "1", "1Gi"),
+        "resources": resources("50m", "64Mi" if name == "redis" else "256Mi", cpu_limit, "1Gi"),
         "securityContext": container_security(STORE_UID),
         "volumeMounts": [{"name": "data", "mountPath": data}, {"name": "tmp", "mountPath": "/tmp"}],
     }
@@ -192,8 +192,10 @@ def workloads(topology: Topology, configs: dict[str, str]) -> dict[str, list[Man
     """Every service's manifests, by service name (``configs``: each app service's service.json)."""
     out: dict[str, list[Manifest]] = {}
     for svc in topology.services:
+        # The topology's CPU limit (what the process runner enforces with a cgroup quota), else one core.
+        cpu = f"{svc.cpu_limit_millicores}m" if svc.cpu_limit_millicores else "1"
         if svc.kind == "backend":
-            out[svc.name] = store_workload(svc.name)
+            out[svc.name] = store_workload(svc.name, cpu)
         else:
-            out[svc.name] = app_workload(svc.name, svc.kind, configs[svc.name])
+            out[svc.name] = app_workload(svc.name, svc.kind, configs[svc.name], cpu)
     return out

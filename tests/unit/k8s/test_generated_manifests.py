@@ -80,3 +80,16 @@ def test_the_gateway_reads_its_keys_from_the_secret_env(
     settings = GatewaySettings(**service_configs(cluster_topology())["gateway"].settings)
     (entry,) = settings.api_keys
     assert entry.sha256 == hash_api_key((base / "certs" / "api-key").read_text())
+
+
+def test_a_topology_cpu_limit_becomes_the_containers_limit() -> None:
+    from harness.k8s.workloads import workloads
+
+    topology = cluster_topology()
+    topology.service("weather").cpu_limit_millicores = 250
+    configs = {s.name: "{}" for s in topology.services}
+    by_name = workloads(topology, configs)
+    limits = next(o for o in by_name["weather"] if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert limits["containers"][0]["resources"]["limits"]["cpu"] == "250m"
+    wallet = next(o for o in by_name["wallet"] if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert wallet["containers"][0]["resources"]["limits"]["cpu"] == "1"  # no limit in the topology: one core
