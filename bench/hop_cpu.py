@@ -5,10 +5,11 @@ Wall-clock latency on a shared 2-core machine says as much about the neighbours 
 a hop's process burns per call does not depend on them. Each service runs in its own process (the
 process runner), the caller (:mod:`bench.wire_caller`, pre-built bytes) sends N sequential
 ``tools/call`` requests per path, and the hop processes' ``cpu_times`` (user + system) and the caller's
-own ``getrusage`` are read before and after. ``--sniffio hidden`` runs the same deployment once with
+own ``getrusage`` are read before and after. ``--compare sniffio`` runs the same deployment once with
 ``import sniffio`` failing in every service (a full import-path miss, as when anyio 4.16 no longer
-installs it) beside once with it present, in one run.
-Run: ``.venv/bin/python -m bench.hop_cpu [--calls N] [--sniffio hidden|present|both]``.
+installs it) beside once with it present, in one run; ``--compare fast-path`` runs the client
+over its SDK session beside its fast path.
+Run: ``.venv/bin/python -m bench.hop_cpu [--calls N] [--compare sniffio|fast-path|none]``.
 """
 
 from __future__ import annotations
@@ -105,10 +106,11 @@ def merge(request: tuple[dict, dict[str, str]], extra: dict[str, str]) -> tuple[
 
 
 @asynccontextmanager
-async def bench_deployment() -> AsyncIterator[ProcessDeployment]:
+async def bench_deployment(fast_path: bool = True) -> AsyncIterator[ProcessDeployment]:
     """The reference deployment on the process runner, plain HTTP and no proxies (like for like)."""
     options = LaunchOptions(topology=reference_topology(proxied=False), mtls=False)
     options.gateway_overrides = {"rate_limit": "1000000/minute"}
+    options.client_overrides = {"fast_path": fast_path}
     async with launch_processes(options) as deployment:
         yield deployment
 
@@ -139,24 +141,26 @@ def print_rows(title: str, rows: dict[str, PathCpu]) -> None:
         print(f"{name:<20}{hops}{row.caller_ms:>11.3f}{row.p50_ms:>9.2f}")
 
 
-async def main(calls: int, sniffio: str) -> None:
+async def main(calls: int, compare: str) -> None:
     logging.disable(logging.WARNING)
-    variants = ["hidden", "present"] if sniffio == "both" else [sniffio]
+    variants = {
+        "sniffio": [("sniffio hidden", True, True), ("sniffio present", False, True)],
+        "fast-path": [("client over the SDK session", False, False), ("client fast path", False, True)],
+        "none": [("as configured", False, True)],
+    }[compare]
     with tempfile.TemporaryDirectory() as site:
         await anyio.Path(site, "sitecustomize.py").write_text(HIDE_SNIFFIO)
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")]))
-        for variant in variants:
-            os.environ["MCPH_BENCH_HIDE_SNIFFIO"] = "1" if variant == "hidden" else "0"
-            async with bench_deployment() as deployment:
+        for label, hide_sniffio, fast_path in variants:
+            os.environ["MCPH_BENCH_HIDE_SNIFFIO"] = "1" if hide_sniffio else "0"
+            async with bench_deployment(fast_path) as deployment:
                 rows = await measure_paths(deployment, calls)
-            print_rows(
-                f"CPU ms per call, process runner, sniffio {variant} ({calls} sequential calls):", rows
-            )
+            print_rows(f"CPU ms per call, process runner, {label} ({calls} sequential calls):", rows)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=400)
-    parser.add_argument("--sniffio", choices=["hidden", "present", "both"], default="present")
+    parser.add_argument("--compare", choices=["sniffio", "fast-path", "none"], default="none")
     args = parser.parse_args()
-    anyio.run(main, args.calls, args.sniffio)
+    anyio.run(main, args.calls, args.compare)

@@ -44,11 +44,13 @@ from client.errors import (
     protocol_error,
     retry_after_header,
 )
+from client.fast_forward import FastToolCalls
 from client.metrics import ClientMetrics
 from client.resilience import Clock
 from client.router import RoutedTool, ToolRouter
 from client.selection import Ranker, ToolSelector
 from client.settings import ClientSettings
+from client.tracing import TRACEPARENT, Tracing
 from client.upstreams import UpstreamPool
 
 FIND_TOOLS = "find_tools"
@@ -91,11 +93,13 @@ class ClientRuntime:
         found = await self.selector.find(query, self.router.tools(), limit or self.settings.search_limit)
         return [{"name": s.name, "score": s.score, "description": s.description} for s in found]
 
-    async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def call(
+        self, name: str, arguments: dict[str, Any], traceparent: str | None = None
+    ) -> types.CallToolResult:
         require_encodable(name, arguments)  # before anything is routed: see client.encodable
         if name == self.find_tools_name:
             return await self._call_find_tools(arguments)
-        return await self.dispatcher.call(name, arguments)
+        return await self.dispatcher.call(name, arguments, traceparent)
 
     async def _call_find_tools(self, arguments: dict[str, Any]) -> types.CallToolResult:
         query = arguments.get("query")
@@ -109,6 +113,17 @@ class ClientRuntime:
             content=[types.TextContent(type="text", text=json.dumps(results))],
             structured_content={"results": results},
         )
+
+
+def caller_traceparent(ctx: ServerRequestContext[Any]) -> str | None:
+    """The caller's trace: ``_meta.traceparent`` (2026-07-28), else the HTTP header."""
+    meta = ctx.meta or {}
+    value = meta.get(TRACEPARENT)
+    if isinstance(value, str):
+        return value
+    request = ctx.request
+    headers = getattr(request, "headers", None)
+    return headers.get(TRACEPARENT) if headers is not None else None
 
 
 def tool_error(text: str) -> types.CallToolResult:
@@ -132,7 +147,7 @@ def build_mcp_server(runtime: ClientRuntime) -> Server[Any]:
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
         try:
-            return await runtime.call(params.name, dict(params.arguments or {}))
+            return await runtime.call(params.name, dict(params.arguments or {}), caller_traceparent(ctx))
         except (ToolNotFound, InvalidArguments) as exc:
             # The spec makes an unknown tool or bad arguments a protocol error, not a tool result.
             raise protocol_error(exc) from exc
@@ -175,7 +190,7 @@ def build_rest_routes(runtime: ClientRuntime) -> list[Route]:
         try:
             body = await read_limited_body(request, runtime.settings.max_request_bytes)
             arguments = parse_json_object(body)
-            result = await runtime.call(name, arguments)
+            result = await runtime.call(name, arguments, request.headers.get(TRACEPARENT))
         except BodyTooLarge as exc:
             return JSONResponse({"error": "body_too_large", "message": str(exc)}, status_code=413)
         except BodyNotJsonObject as exc:
@@ -243,20 +258,23 @@ def create_client_app(
     router = ToolRouter(settings.separator, settings.collision_policy)
     pool = UpstreamPool(settings, lambda: router.rebuild(pool.listings()), seed=seed)
     metrics = ClientMetrics()
-    dispatcher = ToolDispatcher(settings, router, pool, metrics, clock)
+    dispatcher = ToolDispatcher(settings, router, pool, metrics, clock, Tracing.for_service("client"))
     metrics.sample_upstreams(dispatcher.upstream_samples)
     runtime = ClientRuntime(settings, pool, router, dispatcher, ToolSelector(ranker), metrics)
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(settings.allowed_hosts),
+        allowed_origins=list(settings.allowed_origins),
+    )
     manager = StreamableHTTPSessionManager(
         app=build_mcp_server(runtime),
         json_response=True,
         stateless=False,
         max_request_body_size=settings.max_request_bytes,
-        security_settings=TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=list(settings.allowed_hosts),
-            allowed_origins=list(settings.allowed_origins),
-        ),
+        security_settings=security,
     )
+    mcp_app: Any = StreamableHTTPASGIApp(manager)
+    fast = FastToolCalls(mcp_app, runtime, security) if settings.fast_path else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -269,12 +287,17 @@ def create_client_app(
                 refused = exc  # raised below, outside the supervisors' task group, as itself
             else:
                 async with manager.run():
-                    yield
+                    try:
+                        yield
+                    finally:
+                        if fast is not None:
+                            fast.close()
         if refused is not None:
             raise refused
 
-    routes: list[Route] = [Route("/mcp", StreamableHTTPASGIApp(manager)), *build_rest_routes(runtime)]
+    routes: list[Route] = [Route("/mcp", fast or mcp_app), *build_rest_routes(runtime)]
     routes += agent_routes(runtime)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.fast = fast
     return app

@@ -14,9 +14,9 @@ may have been applied.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import mcp_types as types
@@ -33,7 +33,18 @@ from client.metrics import ClientMetrics
 from client.resilience import Bulkhead, CircuitBreaker, Clock, RetryPolicy, resolve_deadline
 from client.router import RoutedTool, ToolRouter
 from client.settings import ClientSettings, UpstreamSettings
+from client.tracing import TRACEPARENT, Tracing
 from client.upstreams import UpstreamPool
+
+
+class ToolAnswer(Protocol):
+    """What an attempt returns: an SDK ``CallToolResult`` or the fast path's forwarded result."""
+
+    @property
+    def is_error(self) -> bool: ...
+
+
+R = TypeVar("R", bound=ToolAnswer)
 
 
 @dataclass
@@ -64,8 +75,10 @@ class ToolDispatcher:
         pool: UpstreamPool,
         metrics: ClientMetrics,
         clock: Clock = time.monotonic,
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
+        self.tracing = tracing or Tracing.off()
         self.router = router
         self.pool = pool
         self.metrics = metrics
@@ -79,37 +92,58 @@ class ToolDispatcher:
             for name, guard in self.guards.items()
         }
 
-    async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        """The upstream's result (``isError`` included) or a typed :class:`ClientError`."""
+    async def call(
+        self, name: str, arguments: dict[str, Any], traceparent: str | None = None
+    ) -> types.CallToolResult:
+        """The upstream's result (``isError`` included) or a typed :class:`ClientError`, over the SDK."""
         route = self.router.resolve(name)
+        upstream = self.pool[route.upstream]
+
+        async def over_sdk(next_hop: str | None) -> types.CallToolResult:
+            if next_hop is None:
+                return await upstream.call_tool(route.original_name, arguments)
+            return await upstream.call_tool(route.original_name, arguments, {TRACEPARENT: next_hop})
+
+        return await self.call_route(route, over_sdk, traceparent)
+
+    async def call_route(
+        self, route: RoutedTool, send: Callable[[str | None], Awaitable[R]], traceparent: str | None = None
+    ) -> R:
+        """One call of ``route`` whose attempts ``send`` makes (given the traceparent for the upstream):
+        the SDK session or the fast path (:mod:`client.fast_forward`), under the same protections."""
         started = time.perf_counter()
         outcome = "ok"
-        try:
-            result = await self._guarded_call(route, arguments)
-            if result.is_error:
-                outcome = "tool_error"
-            return result
-        except ClientError as exc:
-            outcome = exc.code
-            raise
-        finally:
-            self.metrics.observe_call(
-                route.upstream, route.original_name, outcome, time.perf_counter() - started
-            )
+        attributes = {"mcp.tool": route.name, "mcp.upstream": route.upstream}
+        with self.tracing.hop("client", traceparent, attributes) as span:
+            next_hop = span.traceparent if span is not None else None
+            try:
+                result = await self._guarded_call(route, lambda: send(next_hop))
+                if result.is_error:
+                    outcome = "tool_error"
+                return result
+            except ClientError as exc:
+                outcome = exc.code
+                raise
+            finally:
+                self.metrics.observe_call(
+                    route.upstream, route.original_name, outcome, time.perf_counter() - started
+                )
+                if span is not None:
+                    span.outcome(outcome)
 
-    async def _guarded_call(self, route: RoutedTool, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def _guarded_call(self, route: RoutedTool, send: Callable[[], Awaitable[R]]) -> R:
         upstream = self.pool[route.upstream]
         guard = self.guards[route.upstream]
         deadline_s = resolve_deadline(upstream.settings, route.original_name, self.settings.default_timeout_s)
         sends = SendLedger()
 
-        async def attempt() -> types.CallToolResult:
+        async def attempt() -> R:
             guard.breaker.before_call()  # CircuitOpen here: nothing was sent
             guard.attempts += 1
             verdict: bool | None = None
             sends.start()
             try:
-                result = await upstream.call_tool(route.original_name, arguments)
+                result = await send()
                 verdict = True
                 sends.settle(None)
                 return result

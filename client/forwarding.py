@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import anyio
 import httpx
 
+from client.keepalive_pool import HttpAnswer, KeepAlivePool, MaybeSent, NotSent
 from client.settings import GatewaySettings
 from client.tls import upstream_ssl_context
 
@@ -73,6 +74,25 @@ def outgoing_url(client_url: str, path: str, query: bytes) -> httpx.URL:
     return url
 
 
+def timed_out(timeout_s: float) -> ForwardFailure:
+    return ForwardFailure(504, "upstream_timeout", "unknown", f"the client did not answer in {timeout_s:g} s")
+
+
+def unreachable(exc: Exception) -> ForwardFailure:
+    return ForwardFailure(
+        502, "upstream_unreachable", "not_sent",
+        f"the client is unreachable ({type(exc).__name__}); the request was not sent",
+    )  # fmt: skip
+
+
+def failed(exc: Exception) -> ForwardFailure:
+    return ForwardFailure(
+        502, "upstream_failed", "unknown",
+        f"the client closed the connection without answering ({type(exc).__name__}); the request "
+        "was sent and may have been applied: retry with the same idempotency key",
+    )  # fmt: skip
+
+
 async def send_once_or_twice(
     http: httpx.AsyncClient, request: httpx.Request, timeout_s: float
 ) -> httpx.Response:
@@ -82,22 +102,42 @@ async def send_once_or_twice(
             with anyio.fail_after(timeout_s):
                 return await http.send(request, stream=True)
         except TimeoutError:
-            raise ForwardFailure(
-                504, "upstream_timeout", "unknown", f"the client did not answer in {timeout_s:g} s"
-            ) from None
+            raise timed_out(timeout_s) from None
         except NOT_SENT_ERRORS as exc:
             if attempt == 2:
-                raise ForwardFailure(
-                    502, "upstream_unreachable", "not_sent",
-                    f"the client is unreachable ({type(exc).__name__}); the request was not sent",
-                ) from None  # fmt: skip
+                raise unreachable(exc) from None
         except httpx.HTTPError as exc:
             if attempt == 2 or request.method not in SAFE_METHODS:
-                raise ForwardFailure(
-                    502, "upstream_failed", "unknown",
-                    f"the client closed the connection without answering ({type(exc).__name__}); the request "
-                    "was sent and may have been applied: retry with the same idempotency key",
-                ) from None  # fmt: skip
+                raise failed(exc) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def open_tool_call_pool(settings: GatewaySettings) -> KeepAlivePool:
+    """Kept-alive connections to the client's ``/mcp`` for ``tools/call`` POSTs (mTLS when configured):
+    the answer to a call is one JSON body, so the gateway's hot path needs no streaming HTTP client
+    (:mod:`client.keepalive_pool`: one write per request; httpx costs the gateway about as much CPU as
+    everything else it does per call)."""
+    tls = settings.client_tls
+    context = upstream_ssl_context(tls) if (tls.ca_file or tls.cert_file) else None
+    url = settings.client_url.rstrip("/") + "/mcp"
+    return KeepAlivePool(url, context, settings.connect_timeout_s, settings.pool_idle_expiry_s)
+
+
+async def post_once_or_twice(
+    pool: KeepAlivePool, headers: list[tuple[str, str]], body: bytes, timeout_s: float
+) -> HttpAnswer:
+    """POST over ``pool``: retried once only when nothing was sent, as :func:`send_once_or_twice`."""
+    for attempt in (1, 2):
+        try:
+            with anyio.fail_after(timeout_s):
+                return await pool.post(headers, body)
+        except TimeoutError:
+            raise timed_out(timeout_s) from None
+        except NotSent as exc:
+            if attempt == 2:
+                raise unreachable(exc) from None
+        except MaybeSent as exc:
+            raise failed(exc) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -38,25 +38,40 @@ from client.auth import Authenticator, Principal, Unauthorized
 from client.bodies import BodyTimeout, BodyTooLarge, CallerGone, read_body_in_time
 from client.caller_tools import with_caller_tools
 from client.forwarding import (
+    RESPONSE_DROPPED,
     ForwardFailure,
     open_client_pool,
+    open_tool_call_pool,
     outgoing_url,
+    post_once_or_twice,
     request_headers,
     response_headers,
     send_once_or_twice,
 )
 from client.json_guard import BadJsonBody, check_body, jsonrpc_messages
+from client.keepalive_pool import KeepAlivePool
 from client.metrics import GatewayMetrics
 from client.paths import CanonicalPathGuard
-from client.ratelimit import RateLimiter, open_storage
+from client.ratelimit import MemoryRateLimiter, RateLimiter, open_rate_limiter
 from client.request_ids import RequestIdMiddleware
 from client.settings import GatewaySettings
 from client.slow_clients import HeaderSizeCap, InFlightCap, guarded_protocol
+from client.tracing import TRACEPARENT, HopSpan, Tracing
 
 logger = logging.getLogger(__name__)
 LOOPBACK_ORIGIN = re.compile(r"^https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$")
 REST_CALL = re.compile(r"^/v1/tools/(?P<name>[^/]+)/call$")
 FORBIDDEN_TOOL = -32003
+
+
+def is_one_tool_call(request: Request, messages: list[dict[str, Any]]) -> bool:
+    """One ``tools/call`` request posted without a query string: its answer is a single JSON body."""
+    return (
+        request.method == "POST"
+        and len(messages) == 1
+        and messages[0].get("method") == "tools/call"
+        and not request.scope.get("query_string")
+    )
 
 
 def route_kind(path: str) -> str:
@@ -111,9 +126,11 @@ class GatewayRuntime:
         self.settings = settings
         self.authenticator = Authenticator(settings.api_keys, settings.jwt)
         self.transport = transport
-        self.limiter: RateLimiter | None = None
+        self.limiter: RateLimiter | MemoryRateLimiter | None = None
         self.http: httpx.AsyncClient | None = None
+        self.tool_calls: KeepAlivePool | None = None  # tools/call POSTs (none when a transport is injected)
         self.metrics = GatewayMetrics()
+        self.tracing = Tracing.for_service("gateway")
 
     def origin_allowed(self, origin: str | None) -> bool:
         return (
@@ -153,9 +170,14 @@ class GatewayRuntime:
         body = await read_body_in_time(request, settings.max_request_bytes, settings.body_timeout_s)
         check_body(body, settings.max_json_depth)
         messages = jsonrpc_messages(body) if path == "/mcp" and request.method == "POST" else []
+        span: HopSpan | None = request.state.span
+        if span is not None:
+            span.set("mcp.tool", ",".join(called_tools(request, messages)))
         denied = self.denied_tool(request, path, principal, messages)
         if denied is not None:
             return self.forbidden_tool(denied, messages)
+        if self.tool_calls is not None and path == "/mcp" and is_one_tool_call(request, messages):
+            return await self.forward_tool_call(request, body)
         filtering = principal.allowed_tools is not None and (
             any(m.get("method") == "tools/list" for m in messages)
             or (request.method == "GET" and path in ("/v1/tools", "/v1/tools/search"))
@@ -183,14 +205,33 @@ class GatewayRuntime:
             return JSONResponse(body, status_code=403)
         return problem(403, "tool_forbidden", text)
 
+    def outgoing_headers(self, request: Request) -> list[tuple[str, str]]:
+        headers = with_caller_tools(request_headers(request.headers.items()), request.state.principal)
+        headers.append(("x-request-id", request.state.request_id))
+        span: HopSpan | None = request.state.span
+        if span is not None:  # the client continues our span, not the caller's
+            headers = [(k, v) for k, v in headers if k.lower() != TRACEPARENT]
+            headers.append((TRACEPARENT, span.traceparent))
+        if request.client is not None:
+            headers.append(("x-forwarded-for", request.client.host))
+        return headers
+
+    async def forward_tool_call(self, request: Request, body: bytes) -> Response:
+        """A ``tools/call`` POST over the kept-alive pool: its answer is one JSON body, passed on as is."""
+        assert self.tool_calls is not None
+        started = time.perf_counter()
+        answer = await post_once_or_twice(
+            self.tool_calls, self.outgoing_headers(request), body, self.settings.upstream_timeout_s
+        )
+        self.metrics.upstream_latency.labels("mcp").observe(time.perf_counter() - started)
+        headers = {k: v for k, v in answer.headers.items() if k not in RESPONSE_DROPPED}
+        return Response(answer.body, status_code=answer.status, headers=headers)
+
     async def forward(
         self, request: Request, path: str, body: bytes, filter_for: Principal | None
     ) -> Response:
         assert self.http is not None
-        headers = with_caller_tools(request_headers(request.headers.items()), request.state.principal)
-        headers.append(("x-request-id", request.state.request_id))
-        if request.client is not None:
-            headers.append(("x-forwarded-for", request.client.host))
+        headers = self.outgoing_headers(request)
         url = outgoing_url(self.settings.client_url, path, request.scope.get("query_string", b""))
         outgoing = self.http.build_request(request.method, url, headers=headers, content=body)
         kind, started = route_kind(path), time.perf_counter()
@@ -245,13 +286,16 @@ def create_gateway_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime.limiter = RateLimiter(settings.rate_limit, open_storage(settings.rate_limit_storage))
+        runtime.limiter = open_rate_limiter(settings.rate_limit, settings.rate_limit_storage)
         async with open_client_pool(settings, transport) as http:
             runtime.http = http
+            runtime.tool_calls = open_tool_call_pool(settings) if transport is None else None
             try:
                 yield
             finally:
                 runtime.http = None
+                if runtime.tool_calls is not None:
+                    runtime.tool_calls.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -265,14 +309,21 @@ def create_gateway_app(
         return Response(body, media_type=runtime.metrics.content_type)
 
     async def forward(request: Request) -> Response:
-        try:
-            response = await runtime.handle(request)
-        except REFUSALS as exc:
-            response = refusal_response(request, exc)
-        except Exception:  # the boundary: whatever went wrong, the caller gets a clear answer, not a 500 page
-            logger.exception("gateway failed to forward %s %s", request.method, request.url.path)
-            response = problem(502, "gateway_error", "the gateway could not forward this request")
-        runtime.metrics.observe_response(route_kind(request.url.path), response.status_code)
+        kind = route_kind(request.url.path)
+        with runtime.tracing.hop("gateway", request.headers.get(TRACEPARENT), {"mcp.route": kind}) as span:
+            request.state.span = span
+            try:
+                response = await runtime.handle(request)
+            except REFUSALS as exc:
+                response = refusal_response(request, exc)
+            except (
+                Exception
+            ):  # the boundary: whatever went wrong, the caller gets a clear answer, not a 500 page
+                logger.exception("gateway failed to forward %s %s", request.method, request.url.path)
+                response = problem(502, "gateway_error", "the gateway could not forward this request")
+            if span is not None:
+                span.outcome("ok" if response.status_code < 400 else f"http_{response.status_code}")
+        runtime.metrics.observe_response(kind, response.status_code)
         return response
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

@@ -90,6 +90,11 @@ class ClientSettings(BaseSettings):
         default_factory=lambda: ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
     )
     search_limit: int = Field(default=5, ge=1)
+    fast_path: bool = Field(
+        default=True,
+        description="Forward 2026-07-28 tools/call to HTTP upstreams as bytes (client.fast_forward); "
+        "off: every call takes the SDK session.",
+    )
     agent: AgentSettings = Field(
         default_factory=AgentSettings, description="POST /v1/agent (off without a model)"
     )

@@ -37,6 +37,24 @@ def transport_failure_outcome(data: Any) -> Outcome | None:
     return None
 
 
+def copy_traceparent_to_header(request: httpx2.Request) -> None:
+    """A traced call carries its ``traceparent`` in ``_meta``; the SDK session cannot set a header per
+    request, so it is copied here (only bodies that mention one are decoded)."""
+    try:
+        content = request.content
+    except httpx2.RequestNotRead:
+        return
+    if b'"traceparent"' not in content or "traceparent" in request.headers:
+        return
+    try:
+        meta = json.loads(content).get("params", {}).get("_meta", {})
+    except (ValueError, AttributeError):
+        return
+    value = meta.get("traceparent") if isinstance(meta, dict) else None
+    if isinstance(value, str):
+        request.headers["traceparent"] = value
+
+
 class OutcomeReportingTransport(httpx2.AsyncBaseTransport):
     """Wraps the real transport; see the module docstring."""
 
@@ -47,6 +65,7 @@ class OutcomeReportingTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if request.method != "POST":
             return await self._inner.handle_async_request(request)
+        copy_traceparent_to_header(request)
         try:
             response = await self._inner.handle_async_request(request)
         except NOT_SENT_ERRORS as exc:

@@ -48,6 +48,13 @@ SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
 T = TypeVar("T")
 
 
+def rejection(upstream: str, exc: MCPError) -> UpstreamRejected | UpstreamUnavailable:
+    """What an upstream's JSON-RPC error becomes, on the SDK path and the fast path alike."""
+    if exc.code in TRANSIENT_ERROR_CODES:
+        return UpstreamUnavailable(f"{upstream!r}: {exc}", upstream=upstream)
+    return UpstreamRejected(f"{upstream!r} answered with an error: {exc}", upstream=upstream)
+
+
 class Upstream:
     """One server: its live session (when connected), its tools, and why it is down (when it is)."""
 
@@ -79,16 +86,19 @@ class Upstream:
         """Ask the supervisor to probe (and refresh tools) now instead of at the next interval."""
         self._wake.set()
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        """Call ``name`` on this server; transport failures become :class:`UpstreamUnavailable` whose
-        ``outcome`` says whether the request may have reached the server."""
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], meta: dict[str, Any] | None = None
+    ) -> types.CallToolResult:
+        """Call ``name`` on this server (``meta``: extra ``_meta``, e.g. a traceparent); transport failures
+        become :class:`UpstreamUnavailable` whose ``outcome`` says whether the request may have reached
+        the server."""
         client = self._client
         if client is None:
             raise UpstreamUnavailable(
                 f"{self.name!r} is not connected: {self.last_error}", upstream=self.name, outcome=NOT_SENT
             )
         try:
-            result = await self._abandonable(lambda: client.call_tool(name, arguments))
+            result = await self._abandonable(lambda: client.call_tool(name, arguments, meta=meta))  # type: ignore[arg-type]
         except UnencodableMessage as exc:
             raise InvalidArguments(str(exc), upstream=self.name) from exc
         except MCPError as exc:
@@ -98,12 +108,10 @@ class Upstream:
                 raise UpstreamUnavailable(
                     f"{self.name!r}: {exc}", upstream=self.name, outcome=outcome
                 ) from exc
-            if exc.code in TRANSIENT_ERROR_CODES:
+            raised = rejection(self.name, exc)
+            if isinstance(raised, UpstreamUnavailable):
                 self.request_probe()
-                raise UpstreamUnavailable(f"{self.name!r}: {exc}", upstream=self.name) from exc
-            raise UpstreamRejected(
-                f"{self.name!r} answered with an error: {exc}", upstream=self.name
-            ) from exc
+            raise raised from exc
         except Exception as exc:  # transport failures surface as many types (httpx2, anyio, groups)
             self.request_probe()
             raise UpstreamUnavailable(

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from client.tracing import Tracing
 from harness.launch.agent_llm import with_simulated_llm
 from harness.topology import Edge, Topology
 from servers.common.asgi_serving import Listening, serve_asgi
@@ -256,7 +257,8 @@ class Launcher:
         overrides.update(self.options.server_overrides.get(name, {}))
         settings = spec.settings_type(**overrides)
         server = await self.stack.enter_async_context(spec.open(settings))
-        listening = await self.stack.enter_async_context(serve_http(server, settings))
+        tracer = Tracing.for_service(name).tracer
+        listening = await self.stack.enter_async_context(serve_http(server, settings, tracer))
         self.addresses[name] = host_port(listening)
         self.endpoints.servers[name] = f"{listening.base_url}{settings.path}"
 

@@ -36,12 +36,14 @@ class ServiceConfig(BaseModel):
 async def serve_one(config: ServiceConfig, stop: anyio.Event) -> None:
     """Serve until ``stop`` is set; leaving the serving contexts normally lets uvicorn shut down gracefully."""
     if config.role == "server":
+        from client.tracing import Tracing
         from servers.common.runner import serve_http
         from servers.registry import server_spec
 
         spec = server_spec(config.name)
         settings = spec.settings_type(**config.settings)
-        async with spec.open(settings) as server, serve_http(server, settings):
+        tracer = Tracing.for_service(config.name).tracer
+        async with spec.open(settings) as server, serve_http(server, settings, tracer):
             await stop.wait()
     if config.role == "proxy":  # what `mcp-harness proxy --config` runs, without loading every CLI command
         await serve_proxy(config.settings, stop)

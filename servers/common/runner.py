@@ -14,10 +14,12 @@ from typing import Any, Generic, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.applications import Starlette
+from opentelemetry.trace import Tracer
+from starlette.types import ASGIApp
 
 from servers.common.asgi_serving import Listening, serve_asgi
 from servers.common.settings import ServerSettings, Transport
+from servers.common.tracing import traced
 
 SettingsT = TypeVar("SettingsT", bound=ServerSettings)
 
@@ -42,9 +44,10 @@ def transport_security(settings: ServerSettings) -> TransportSecuritySettings:
     )
 
 
-def build_http_app(server: MCPServer, settings: ServerSettings) -> Starlette:
-    """Streamable HTTP on ``settings.path``: 2026-07-28 (stateless) and 2025-11-25 (sessions), JSON bodies."""
-    return server.streamable_http_app(
+def build_http_app(server: MCPServer, settings: ServerSettings, tracer: Tracer | None = None) -> ASGIApp:
+    """Streamable HTTP on ``settings.path``: 2026-07-28 (stateless) and 2025-11-25 (sessions), JSON bodies;
+    one span per call when a ``tracer`` is given (:mod:`servers.common.tracing`)."""
+    app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
         stateless_http=False,
@@ -52,12 +55,15 @@ def build_http_app(server: MCPServer, settings: ServerSettings) -> Starlette:
         transport_security=transport_security(settings),
         host=settings.host,
     )
+    return traced(app, tracer, server.name)
 
 
 @asynccontextmanager
-async def serve_http(server: MCPServer, settings: ServerSettings) -> AsyncIterator[Listening]:
+async def serve_http(
+    server: MCPServer, settings: ServerSettings, tracer: Tracer | None = None
+) -> AsyncIterator[Listening]:
     """Serve ``server`` over HTTP(S) until the block exits; yields where it listens."""
-    app = build_http_app(server, settings)
+    app = build_http_app(server, settings, tracer)
     async with serve_asgi(
         app, settings.host, settings.port, tls=settings.tls, log_level=settings.log_level.lower()
     ) as listening:
