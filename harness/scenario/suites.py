@@ -79,7 +79,10 @@ async def contract(ctx: RunContext, args: ContractArgs, label: str) -> None:
     else:
         argv = [sys.executable, "-m", "harness.cli", "serve", args.target, "--transport", "stdio"]
         target = Target.stdio(argv)
-    report = await run_contract(target, settings=ContractSettings(request_timeout_s=args.request_timeout))
+    settings = ContractSettings(
+        request_timeout_s=args.request_timeout, fuzz_seed=ctx.seed
+    )  # same seed, same fuzz
+    report = await run_contract(target, settings=settings)
     broken = [f"{r.name}: {r.why[:200]}" for r in report.results if r.breaks_run]
     findings = [f"{r.name}: {r.why[:160]}" for r in report.findings() if not r.breaks_run]
     ctx.record.measure(f"{label}.must_broken", len(broken), broken)
