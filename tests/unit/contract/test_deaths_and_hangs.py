@@ -150,3 +150,20 @@ async def test_a_version_that_cannot_open_after_another_answered_is_a_death(
     assert stays_up.verdict == Verdict.FAIL and "answered earlier in this run" in stays_up.why
     assert report.result("lifecycle.ping", LEGACY).verdict == Verdict.NOT_RUN
     assert report.exit_code == 1
+
+
+@pytest.mark.anyio
+async def test_http_hang_is_shrunk_and_reproducible_with_curl() -> None:
+    with anyio.fail_after(90):
+        async with http_server({"MCPH_FIXTURE_HANG_ON": "%n"}) as (url, _restart):
+            report = await run_contract(
+                Target.http(url),
+                [MODERN],
+                settings(call_timeout_s=0.5, shrink_budget_s=15),
+                only=["fuzz.invalid-arguments", "target.stays-up"],
+            )
+    detail = report.result("fuzz.invalid-arguments", MODERN).details[0]
+    assert detail["kind"] == "hang" and "no answer within 0.5 s" in detail["detail"], detail
+    assert detail["arguments"] == {"text": "%n"}, detail
+    assert detail["reproduction"].startswith("curl ") and '"text":"%n"' in detail["reproduction"]
+    assert report.result("target.stays-up", MODERN).verdict == Verdict.PASS  # hung calls, not a dead server
