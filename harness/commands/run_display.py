@@ -29,6 +29,7 @@ class RunDisplay:
         self.state: dict[str, tuple[str, str, float]] = {n: ("waiting", "", 0.0) for n in names}
         self.current: str | None = None
         self.started = 0.0
+        self.spinner = Spinner("dots")  # one instance: its frame follows the clock across refreshes
         self.live: Live | None = None
         if console.is_terminal:
             self.live = Live(
@@ -55,9 +56,7 @@ class RunDisplay:
             if status == "running":
                 elapsed = time.perf_counter() - self.started
                 grid = Table.grid(padding=(0, 1))
-                grid.add_row(
-                    Spinner("dots"), Text(f"{name} {elapsed:5.1f}s  {step}"[: width - 4], style="bold")
-                )
+                grid.add_row(self.spinner, Text(f"{name} {elapsed:5.1f}s  {step}"[: width - 4], style="bold"))
                 rows.append(grid)
                 continue
             if status == "waiting":
