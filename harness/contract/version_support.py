@@ -33,9 +33,13 @@ async def version_refusal(connector: Connector) -> str | None:
         connector.run.answered = True
         response = reply.response(rid) or reply.response()  # a wrong id is for the checks to judge
         error = error_of(response)
-        if result_of(response) is not None or error is None:
+        if result_of(response) is not None:
             return None
-        return f"server/discover → error {error.get('code')}: {str(error.get('message'))[:120]}"
+        if error is not None:
+            return f"server/discover → error {error.get('code')}: {str(error.get('message'))[:120]}"
+        if reply.status is not None and 400 <= reply.status < 500:
+            return f"server/discover → {reply.describe(120)}"
+        return None  # an odd answer, but an answer: the checks will say what is wrong with it
 
 
 def not_spoken_reason(version: str, refusal: str) -> str:

@@ -28,6 +28,13 @@ def legacy_only(exchange: Exchange) -> Answer | None:
     return json_answer(400, {"jsonrpc": "2.0", "id": rid, "error": error})
 
 
+def legacy_only_plain_404(exchange: Exchange) -> Answer | None:
+    """A 2025-11-25 server whose framework answers what it does not route with a plain 404 page."""
+    if exchange.verb != "POST" or not isinstance(exchange.message, dict) or not speaks_modern(exchange):
+        return None
+    return Answer(404, {"content-type": "text/plain"}, b"Not Found")
+
+
 def modern_only(exchange: Exchange) -> Answer | None:
     """A 2026-07-28 server: it refuses the 2025-11-25 handshake (and so every legacy session)."""
     if exchange.verb != "POST" or not isinstance(exchange.message, dict) or speaks_modern(exchange):
@@ -40,6 +47,7 @@ def modern_only(exchange: Exchange) -> Answer | None:
 
 HONEST_RULES: tuple[Rule, ...] = (
     Rule("legacy-only", "", on_request=legacy_only),
+    Rule("legacy-only-plain-404", "", on_request=legacy_only_plain_404),
     Rule("modern-only", "", on_request=modern_only),
 )
 HONEST_BY_NAME = {rule.name: rule for rule in HONEST_RULES}

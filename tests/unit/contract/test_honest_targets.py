@@ -18,9 +18,16 @@ MODERN, LEGACY = "2026-07-28", "2025-11-25"
 
 
 @pytest.mark.anyio
-async def test_legacy_only_server_gets_modern_checks_as_not_applicable() -> None:
+@pytest.mark.parametrize(
+    ("rule", "refusal"),
+    [
+        ("legacy-only", "server/discover → error -32601"),
+        ("legacy-only-plain-404", "server/discover → HTTP 404"),
+    ],
+)
+async def test_legacy_only_server_gets_modern_checks_as_not_applicable(rule: str, refusal: str) -> None:
     with anyio.fail_after(60):
-        async with serve_fixture("legacy-only") as url:
+        async with serve_fixture(rule) as url:
             both = await run_contract(Target.http(url), settings=fast_settings())
             asked = await run_contract(
                 Target.http(url), [MODERN], fast_settings(), only=["lifecycle.discover"]
@@ -28,7 +35,7 @@ async def test_legacy_only_server_gets_modern_checks_as_not_applicable() -> None
     assert both.passed, [(r.name, r.why) for r in both.results if r.breaks_run]
     modern = [r for r in both.results if r.version == MODERN]
     assert modern and all(r.verdict == Verdict.SKIP for r in modern)
-    assert "does not speak 2026-07-28 (server/discover → error -32601" in modern[0].why
+    assert f"does not speak 2026-07-28 ({refusal}" in modern[0].why
     assert any(r.verdict == Verdict.PASS for r in both.results if r.version == LEGACY)
     assert asked.result("lifecycle.discover", MODERN).verdict == Verdict.FAIL  # the user asked for it
 
