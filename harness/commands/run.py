@@ -23,15 +23,24 @@ from harness.scenario.logs import ServiceLogs
 from harness.scenario.model import Scenario
 from harness.scenario.runner import run_scenario
 
+RUNNERS = ("process", "inprocess")
+
 
 async def run_all(
-    chosen: list[tuple[Path, Scenario]], report_dir: Path, display: RunDisplay, seed: int | None
+    chosen: list[tuple[Path, Scenario]],
+    report_dir: Path,
+    display: RunDisplay,
+    seed: int | None,
+    runner: str | None = None,
 ) -> RunReport:
     report = RunReport(title="mcp-harness run")
     started = time.perf_counter()
     for path, scenario in chosen:
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": seed})
+        if runner is not None:
+            topology = scenario.topology.model_copy(update={"runner": runner})
+            scenario = scenario.model_copy(update={"topology": topology})
         display.start(scenario.name)
         with ServiceLogs(report_dir / "logs" / f"{scenario.name}.log") as logs:
             pod_logs = report_dir / "logs" / f"{scenario.name}-pods"
@@ -54,9 +63,18 @@ def register(app: typer.Typer) -> None:
         ] = Path("reports/run"),
         seed: Annotated[int | None, typer.Option(help="override every scenario's seed")] = None,
         list_: Annotated[bool, typer.Option("--list", help="list the scenarios and exit")] = False,
+        runner: Annotated[
+            str | None,
+            typer.Option(
+                help="process | inprocess: override every scenario's runner (pod faults need process)"
+            ),
+        ] = None,
     ) -> None:
         """The main job: run scenarios (topology → timeline → expectations) and write the report."""
         console = Console()
+        if runner is not None and runner not in RUNNERS:
+            typer.echo(f"error: --runner must be one of {', '.join(RUNNERS)}, not {runner!r}", err=True)
+            raise typer.Exit(2)
         try:
             chosen = load_all(choose(scenarios or []))
         except UnknownScenario as exc:
@@ -78,7 +96,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: cannot create the report directory {report_dir}: {exc}", err=True)
             raise typer.Exit(2) from None
         with RunDisplay(console, [s.name for _, s in chosen]) as display:
-            report = anyio.run(run_all, chosen, report_dir, display, seed)
+            report = anyio.run(run_all, chosen, report_dir, display, seed, runner)
         console.print(verdict_table(report))
         print_failures(console, report)
         for path in write_all(report, report_dir):

@@ -3,7 +3,8 @@
 Gateway → client → three servers + the fake weather API, every edge through a named fault proxy (the
 Toxiproxy-compatible API's URL is printed), Redis on a real socket. By default the client→server edges
 and the gateway→client edge are mTLS (one CA per edge): only the gateway reaches the client, only the
-client reaches the servers; ``--no-mtls`` makes them plain HTTP.
+client reaches the servers; ``--no-mtls`` makes them plain HTTP. With ``MCPH_TOXIPROXY_URL`` the proxies
+are created in that (real) Toxiproxy instead of an embedded one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from harness.launch.inprocess import Deployment, LaunchOptions, RedisChoice
+from chaos.settings import ChaosSettings
+from harness.launch.options import Deployment, LaunchOptions, RedisChoice
 from harness.launch.process import ProcessDeployment, ProcessOptions
 from harness.launch.runners import RUNNERS, RunnerName, RunnerUnavailable, launch_with, parse_runner
 from harness.launch.supervisor import PodNotReady
@@ -136,6 +138,7 @@ def register(app: typer.Typer) -> None:
             mtls=mtls,
             redis=choice,
             proxy_seed=seed,
+            toxiproxy_url=ChaosSettings().toxiproxy_url,  # MCPH_TOXIPROXY_URL: a real Toxiproxy's proxies
         )
         try:
             anyio.run(serve_until_signalled, options, endpoints, console, chosen_runner)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from harness.launch.inprocess import LaunchOptions
+    from harness.launch.options import LaunchOptions
 
 
 class LaunchingStack(Protocol):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from harness.isolation.nftables import ruleset
 from harness.isolation.policy import IngressRule, ingress_rules
-from harness.launch.inprocess import LaunchOptions
+from harness.launch.options import LaunchOptions
 from harness.launch.process import Placement, ProcessDeployment, ProcessOptions, launch_processes
 from harness.topology import Service, Topology
 

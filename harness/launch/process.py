@@ -7,6 +7,8 @@ starts (a free port per service, or each service's own namespace address under t
 restarted pod comes back where its callers already dial it — like a Kubernetes Service. Settings come
 from :mod:`harness.launch.wiring`, the same objects the in-process runner builds, written as JSON beside
 the pod's log. Pods start in dependency order and each must pass its readiness probe before the next.
+Fault proxies are one ``mcp-harness proxy`` pod, or — with ``toxiproxy_url`` (``MCPH_TOXIPROXY_URL``) — a
+real Toxiproxy, where the run's proxies are created before the pods start and deleted at the end.
 
 Pod faults (kill, stop, freeze, thaw, cpu-hog, restart) are served by the launcher over HTTP
 (:mod:`harness.launch.fault_api`) next to the proxy API. A restart loses what the pod kept in memory —
@@ -22,7 +24,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,14 +32,14 @@ from typing import TYPE_CHECKING
 import anyio
 from pydantic import BaseModel
 
-from chaos.client import ToxiproxyClient
+from chaos.client import ToxiproxyClient, ToxiproxyError
 from client.settings import ClientSettings
 from harness.fakes.redis_server import free_port
 from harness.launch.certs import run_certificates
 from harness.launch.cgroups import CFS_PERIOD_US, CpuLimits
 from harness.launch.child import ChildSpec
 from harness.launch.fault_api import running_fault_api
-from harness.launch.inprocess import Deployment, Endpoints, LaunchOptions
+from harness.launch.options import Deployment, Endpoints, LaunchOptions
 from harness.launch.pod_faults import PodFaults
 from harness.launch.probes import http_probe, redis_probe, tcp_probe
 from harness.launch.service import ServiceConfig, ServiceRole
@@ -193,6 +195,29 @@ class ProcessLauncher:
         self.endpoints.proxies = dict(self.proxy_listens)
         return f"http://127.0.0.1:{port}"
 
+    @asynccontextmanager
+    async def external_proxies(self, toxiproxy: ToxiproxyClient) -> AsyncIterator[None]:
+        """With a real Toxiproxy (``toxiproxy_url``): this run's proxies created there before any pod starts
+        (each where Toxiproxy binds it, which its source then dials), and deleted again at the end."""
+        if self.options.toxiproxy_url is None:
+            yield
+            return
+        created: list[str] = []
+        try:
+            for edge in self.topology.proxied_edges():
+                upstream = self.placements[edge.target].address
+                proxy = await toxiproxy.create_proxy(edge.proxy_name, upstream=upstream, listen="127.0.0.1:0")
+                created.append(edge.proxy_name)
+                self.proxy_listens[edge.proxy_name] = proxy.listen
+                self.wiring.dials[(edge.source, edge.target)] = proxy.listen
+            self.endpoints.proxies = dict(self.proxy_listens)
+            yield
+        finally:
+            with anyio.CancelScope(shield=True):
+                for name in created:  # a shared Toxiproxy keeps nothing of this run
+                    with suppress(ToxiproxyError):
+                        await toxiproxy.delete_proxy(name)
+
     def service_argv(
         self, role: ServiceRole, name: str, settings: BaseModel, serve_tls: TlsSettings | None = None
     ) -> list[str]:
@@ -267,6 +292,10 @@ async def launch_processes(
     options: LaunchOptions, process_options: ProcessOptions | None = None
 ) -> AsyncIterator[ProcessDeployment]:
     """Start one supervised process per service; yields once every pod is ready; stops them all on exit."""
+    if options.backends == "docker":  # never run embedded backends while the options ask for real ones
+        raise ValueError(
+            "backends 'docker' (Mongo and Redis in containers) run with the in-process runner only"
+        )
     popts = process_options or ProcessOptions()
     own_dir = popts.run_dir is None
     run_dir = popts.run_dir or Path(tempfile.mkdtemp(prefix="mcp-harness-run-"))
@@ -283,26 +312,27 @@ async def launch_processes(
                 if proxy_url is None and launcher.proxy_listens:
                     proxy_url = await launcher.start_proxy(supervisor)
                 launcher.endpoints.proxy_api = proxy_url
-                for layer in start_layers(launcher.topology):
-                    async with anyio.create_task_group() as starting:  # a layer's pods start together
-                        for name in layer:
-                            starting.start_soon(launcher.start_service, supervisor, name)
-                faults = PodFaults(supervisor)
                 async with (
-                    running_fault_api(faults) as fault_url,
                     ToxiproxyClient(proxy_url or "http://127.0.0.1:9") as toxiproxy,
+                    launcher.external_proxies(toxiproxy),
                 ):
-                    launcher.endpoints.fault_api = fault_url
-                    yield ProcessDeployment(
-                        topology=options.topology,
-                        endpoints=launcher.endpoints,
-                        toxiproxy=toxiproxy,
-                        addresses={n: p.address for n, p in launcher.placements.items()},
-                        supervisor=supervisor,
-                        faults=faults,
-                        run_dir=run_dir,
-                        cpu_limits=cpu_limits,
-                    )
+                    for layer in start_layers(launcher.topology):
+                        async with anyio.create_task_group() as starting:  # a layer's pods start together
+                            for name in layer:
+                                starting.start_soon(launcher.start_service, supervisor, name)
+                    faults = PodFaults(supervisor)
+                    async with running_fault_api(faults) as fault_url:
+                        launcher.endpoints.fault_api = fault_url
+                        yield ProcessDeployment(
+                            topology=options.topology,
+                            endpoints=launcher.endpoints,
+                            toxiproxy=toxiproxy,
+                            addresses={n: p.address for n, p in launcher.placements.items()},
+                            supervisor=supervisor,
+                            faults=faults,
+                            run_dir=run_dir,
+                            cpu_limits=cpu_limits,
+                        )
             finally:
                 with anyio.CancelScope(shield=True):
                     if faults is not None:

@@ -33,7 +33,10 @@ async def launch_with(
     if runner == "inprocess":
         async with launch(options) as deployment:
             yield deployment
-    elif runner == "process":
+        return
+    if options.backends == "docker":
+        raise RunnerUnavailable(f"--backends docker runs with --runner inprocess only, not {runner}")
+    if runner == "process":
         async with (
             simulated_llm_options(options) as (options, llm),  # the client's agent gets a model
             launch_processes(options, process_options) as deployment,

@@ -1,42 +1,27 @@
 """Each service's settings object, built from the topology, the resolved edge addresses and the certificates.
 
-Pure functions of their inputs (no sockets, no processes): the process and netns runners call them once
-every address is known and hand the result to the child as JSON. Which setting an edge fills comes from
+Pure functions of their inputs (no sockets, no processes): the one place that says what each service's
+settings are, for every runner — the process and netns runners hand the result to the child as JSON, the
+in-process runner serves it, the Kubernetes manifests render it. Which setting an edge fills comes from
 :meth:`~harness.topology.Topology.setting_filled`, so every runner wires the same edge the same way.
+``dials`` may be filled as the run goes (the in-process runner learns an address when its target binds).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from client.auth import mint_dev_api_key
 from client.settings import ClientSettings, GatewaySettings, UpstreamSettings, UpstreamTls
-from harness.launch.inprocess import GATEWAY_DEADLINE_MARGIN_S, LaunchOptions, TlsPaths
+from harness.launch.certs import CertFiles
+from harness.launch.options import GATEWAY_DEADLINE_MARGIN_S, LaunchOptions
 from harness.topology import Topology
 from servers.common.settings import ServerSettings, TlsSettings
 from servers.registry import server_spec
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CertFiles:
-    """The PEM files of one mTLS edge (see ``mcp-harness certs``): a CA, a server and a client certificate."""
-
-    directory: Path
-
-    def server_tls(self) -> TlsSettings:
-        d = self.directory
-        return TlsSettings(
-            cert_file=str(d / "server.pem"), key_file=str(d / "server-key.pem"), ca_file=str(d / "ca.pem")
-        )
-
-    def client_paths(self) -> TlsPaths:
-        d = self.directory
-        return TlsPaths(ca=str(d / "ca.pem"), cert=str(d / "client.pem"), key=str(d / "client-key.pem"))
 
 
 @dataclass
@@ -57,7 +42,10 @@ class Wiring:
     def _hosts(self, defaults: list[str]) -> list[str]:
         return [*defaults, *self.extra_allowed_hosts]
 
-    def server_settings(self, name: str, host: str, port: int) -> ServerSettings:
+    def server_settings(
+        self, name: str, host: str, port: int, backends: dict[str, Any] | None = None
+    ) -> ServerSettings:
+        """``backends``: settings of backends the runner provides itself (e.g. a Mongo container's URL)."""
         spec = server_spec(name)
         overrides: dict[str, Any] = {"host": host, "port": port}
         if self.servers_use_mtls and self.certs is not None:
@@ -69,13 +57,17 @@ class Wiring:
                 overrides["api_url"] = overrides["geocoding_url"] = f"http://{address}"
             elif setting == "redis_url":
                 overrides["redis"] = {"url": f"redis://{address}/0"}
+        overrides.update(backends or {})
         overrides.update(self.options.server_overrides.get(name, {}))
         settings = spec.settings_type(**overrides)
         if self.extra_allowed_hosts:
             settings.allowed_hosts = self._hosts(list(settings.allowed_hosts))
         return settings
 
-    def client_settings(self, name: str, host: str, port: int) -> ClientSettings:
+    def client_settings(
+        self, name: str, host: str, port: int, overrides: dict[str, Any] | None = None
+    ) -> ClientSettings:
+        """``overrides``: the client's own settings (default: the options'; the agent's model may be added)."""
         upstreams = []
         scheme = "https" if self.servers_use_mtls else "http"
         tls = UpstreamTls()
@@ -89,7 +81,8 @@ class Wiring:
             fields: dict[str, Any] = {"name": edge.target, "url": f"{scheme}://{address}/mcp", "tls": tls}
             fields.update(self.options.upstream_overrides.get(edge.target, {}))
             upstreams.append(UpstreamSettings(**fields))
-        settings = ClientSettings(host=host, port=port, upstreams=upstreams, **self.options.client_overrides)
+        own = self.options.client_overrides if overrides is None else overrides
+        settings = ClientSettings(host=host, port=port, upstreams=upstreams, **own)
         if self.extra_allowed_hosts:
             settings.allowed_hosts = self._hosts(list(settings.allowed_hosts))
         return settings
@@ -121,7 +114,8 @@ class Wiring:
         settings = GatewaySettings(**fields)
         if client is not None and settings.upstream_timeout_s < client.longest_deadline_s():
             logger.warning(
-                "gateway upstream_timeout_s (%g s) is shorter than the client's longest call deadline (%g s)",
+                "gateway upstream_timeout_s (%g s) is shorter than the client's longest call deadline "
+                "(%g s): the gateway may answer 504 while a call still completes upstream",
                 settings.upstream_timeout_s,
                 client.longest_deadline_s(),
             )

@@ -21,14 +21,17 @@ scheduling noise between quiet windows here), far below what an unlimited hog do
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from statistics import median
 
-from chaos.experiments import Experiment, ExperimentContext
+import anyio
+
+from chaos.experiments import Experiment, ExperimentContext, run_experiment
 from harness.launch.inprocess import Deployment, LaunchOptions
 from harness.launch.pod_faults import FaultParams, PodFaults
-from harness.launch.process import ProcessDeployment, ProcessOptions
+from harness.launch.process import ProcessDeployment, ProcessOptions, launch_processes
 from harness.pod_experiments.support import POD_POLICY, PodPolicy, latencies, pods_of
 from harness.scenario.gateway_probe import GatewayProbe, percentile
 from harness.scenario.polling import eventually
@@ -167,3 +170,18 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         cleanup=close_probe,
         step_timeout_s=20.0,
     )
+
+
+async def compare() -> list[dict[str, object]]:
+    """The experiment with the guard and without it, one deployment each (what the test runs)."""
+    rows: list[dict[str, object]] = []
+    for limit in (POD_CPU_LIMIT_MILLICORES, None):
+        async with launch_processes(launch_options(limit), process_options()) as deployment:
+            result = await run_experiment(build(deployment))
+        rows.append({"verdict": str(result.verdict), **result.measurements})
+    return rows
+
+
+if __name__ == "__main__":  # python -m harness.pod_experiments.cpu_hog: one JSON line per variant
+    for row in anyio.run(compare):
+        print(json.dumps(row))

@@ -11,7 +11,7 @@ from harness.launch.inprocess import LaunchOptions, launch
 from harness.topology import reference_topology
 
 pytestmark = pytest.mark.anyio
-LAUNCHER_LOGGER = "harness.launch.inprocess"
+LAUNCHER_LOGGER = "harness.launch.wiring"  # the one place that builds every runner's settings
 
 
 def options(gateway_timeout_s: float, **upstream: object) -> LaunchOptions:
