@@ -1,4 +1,8 @@
-"""The pytest plugin collects scenario files: one item per file, failures that read like the report."""
+"""The pytest plugin collects scenario files: one item per file, failures that read like the report.
+
+The inner runs are subprocesses: an in-process run unloads the modules it imported when it ends, and
+later deployments in this process would then see two copies of httpx's exception classes.
+"""
 
 from __future__ import annotations
 
@@ -24,14 +28,14 @@ def test_each_scenario_file_is_one_item_and_tags_are_markers(pytester: pytest.Py
     (scenarios / "one.yaml").write_text(FAILING.replace("health-is-broken", "one"))
     (scenarios / "two.yaml").write_text(FAILING.replace("health-is-broken", "two") + "tags: [slow]\n")
     (pytester.path / "elsewhere.yaml").write_text("not: a scenario\n")  # only scenarios/ is collected
-    result = pytester.runpytest("--collect-only", "-q", "-m", "not slow", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "-m", "not slow", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["scenarios/one.yaml::one", "*1/2 tests collected (1 deselected)*"])
 
 
 def test_an_invalid_file_is_a_collection_error_with_its_line(pytester: pytest.Pytester) -> None:
     scenarios = pytester.mkdir("scenarios")
     (scenarios / "bad.yaml").write_text("name: bad\nsteps:\n  - wait: soon\n")
-    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(
         ["*invalid scenario file:*", "*scenarios/bad.yaml:3: steps[[]0[]].wait: *soon*"]
     )
@@ -41,7 +45,7 @@ def test_an_invalid_file_is_a_collection_error_with_its_line(pytester: pytest.Py
 def test_a_failing_scenario_reads_like_the_report(pytester: pytest.Pytester) -> None:
     scenarios = pytester.mkdir("scenarios")
     (scenarios / "health-is-broken.yaml").write_text(FAILING)
-    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
