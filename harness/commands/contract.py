@@ -2,7 +2,8 @@
 
 Says first what will be called (unannotated tools are fuzzed: use a disposable instance), prints a
 table (check, version, severity, verdict, why) and the run time; writes JUnit XML and JSON on
-request. Exit 0 when every MUST held, 1 when a MUST failed (a target that died included), 2 when
+request. Exit 0 when every MUST held, 1 when a MUST failed (a target that died included; with
+``--fail-on should`` also when a SHOULD failed), 2 when
 the target was never reachable or the arguments are unusable.
 """
 
@@ -68,6 +69,9 @@ def register(app: typer.Typer) -> None:
         long_tool_args: Annotated[str, typer.Option(help="its arguments as JSON")] = "{}",
         seed: Annotated[int | None, typer.Option(help="fuzzing seed")] = None,
         examples: Annotated[int, typer.Option(help="fuzz examples per tool, valid and invalid each")] = 20,
+        fail_on: Annotated[
+            str, typer.Option(help="must: only MUST failures exit 1 | should: SHOULD findings too")
+        ] = "must",
         list_checks: Annotated[bool, typer.Option("--list", help="list the checks and exit")] = False,
         list_format: Annotated[str, typer.Option("--format", help="--list as: table | markdown")] = "table",
     ) -> None:
@@ -78,6 +82,9 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(2)
             render_catalogue(console, list_format)
             return
+        if fail_on not in ("must", "should"):
+            typer.echo("mcp-harness contract: --fail-on is must or should", err=True)
+            raise typer.Exit(2)
         try:
             if target is None:
                 raise ContractError("TARGET is required (a URL, or a command with --stdio)")
@@ -114,4 +121,7 @@ def register(app: typer.Typer) -> None:
             write_junit(report, junit)
         if json_path is not None:
             write_json(report, json_path)
-        raise typer.Exit(report.exit_code)
+        code = report.exit_code_for(fail_on)
+        if code and report.passed:
+            console.print(f"--fail-on should: {len(report.should_findings)} SHOULD finding(s) fail the run")
+        raise typer.Exit(code)

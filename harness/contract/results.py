@@ -1,7 +1,8 @@
 """Results of a contract run and their writers: JSON for machines, JUnit XML for CI.
 
 One :class:`CheckResult` per (check, protocol version); the run passes when every MUST held.
-SHOULD failures are findings: reported everywhere, but they do not fail the run.
+SHOULD failures are findings: reported everywhere, but they do not fail the run unless the caller asks
+for strictness (``--fail-on should``), as a team that treats the spec's recommendations as its own rules would.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ class ContractReport:
     @property
     def exit_code(self) -> int:
         return 0 if self.passed else 1
+
+    @property
+    def should_findings(self) -> list[CheckResult]:
+        return [
+            r for r in self.results if r.severity == "SHOULD" and r.verdict in (Verdict.FAIL, Verdict.ERROR)
+        ]
+
+    def exit_code_for(self, fail_on: str) -> int:
+        """1 when a MUST failed, or (``fail_on="should"``) when any finding at all was made."""
+        if fail_on == "should" and self.should_findings:
+            return 1
+        return self.exit_code
 
     def counts(self) -> dict[str, int]:
         counts = {v.value: 0 for v in Verdict}

@@ -111,3 +111,26 @@ async def test_junit_marks_failures_and_skips(tmp_path: Path) -> None:
     failure = suite.find(".//testcase[@name='http.origin-validated[2026-07-28]']/failure")
     assert failure is not None and "403" in (failure.text or "")
     assert json.loads((tmp_path / "r.json").read_text())["counts"]["fail"] == 2
+
+
+def test_fail_on_should_turns_a_should_finding_into_exit_1(served_in_thread) -> None:  # type: ignore[no-untyped-def]
+    """An unknown prompt answered with an internal error is a SHOULD finding: shown by default, exit 1 on demand."""
+    runner = CliRunner(env={"COLUMNS": "250"})
+    app = build_app()
+    bad = served_in_thread("unknown-prompt-internal-error")
+    args = ["contract", bad, "--check", "prompts.unknown-name"]
+    lenient = runner.invoke(app, args)
+    assert lenient.exit_code == 0, lenient.output
+    assert "prompts.unknown-name" in lenient.output and "fail" in lenient.output
+    strict = runner.invoke(app, [*args, "--fail-on", "should"])
+    assert strict.exit_code == 1, strict.output
+    assert "SHOULD finding(s) fail the run" in strict.output
+    good = served_in_thread(None)
+    assert (
+        runner.invoke(
+            app, ["contract", good, "--check", "prompts.unknown-name", "--fail-on", "should"]
+        ).exit_code
+        == 0
+    )
+    usage = runner.invoke(app, [*args, "--fail-on", "never"])
+    assert usage.exit_code == 2 and "--fail-on is must or should" in usage.output
