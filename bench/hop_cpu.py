@@ -115,16 +115,23 @@ async def bench_deployment(fast_path: bool = True) -> AsyncIterator[ProcessDeplo
         yield deployment
 
 
+async def deposit_for_alice(wallet_url: str) -> None:
+    """The real wallet answers get_balance of an account it has seen (idempotent: one deposit per run)."""
+    deposit = tool_call("deposit", {"account": "alice", "amount": 100, "idempotency_key": "bench"}, 0)
+    connection = await WireConnection.open(wallet_url)
+    try:
+        assert (await connection.post(request_bytes(wallet_url, *deposit))).status == 200
+    finally:
+        await connection.close()
+
+
 async def measure_paths(deployment: ProcessDeployment, calls: int) -> dict[str, PathCpu]:
     e = deployment.endpoints
     assert e.gateway and e.client and e.api_key and deployment.supervisor
     pods = deployment.supervisor.pods
     pids = {name: pid for name in HOPS if (pid := pods[name].pid) is not None}
     wallet, client, gateway = e.servers["wallet"], e.client, e.gateway
-    deposit = tool_call("deposit", {"account": "alice", "amount": 100, "idempotency_key": "bench"}, 0)
-    connection = await WireConnection.open(wallet)
-    await connection.post(request_bytes(wallet, *deposit))
-    await connection.close()
+    await deposit_for_alice(wallet)
     key = {"X-API-Key": e.api_key}
     return {
         "direct": await cpu_per_call(wallet, "get_balance", {}, pids, calls),

@@ -22,16 +22,17 @@ import logging
 import os
 import statistics
 import time
+import timeit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
 
-from bench.hop_cpu import PathCpu, bench_deployment, measure_paths
+from bench.hop_cpu import PathCpu, bench_deployment, deposit_for_alice, measure_paths
 from bench.trace_split import CollectedSpans, from_recorder, hop_split_ms, otlp_receiver
 from bench.wire_caller import WireConnection, request_bytes
-from client.tracing import RECORDER
+from client.tracing import RECORDER, Tracing
 from harness.fixtures.client import Stack, serve_stack, toy_wallet
 from harness.launch.process import ProcessDeployment
 from harness.mcp_wire import tool_call
@@ -161,6 +162,7 @@ async def on_processes(calls: int) -> tuple[dict[str, Row], dict[str, PathCpu], 
     async with otlp_receiver() as (url, collected):
         settings = {"MCPH_TRACING_OTLP_ENDPOINT": url, "OTEL_BSP_SCHEDULE_DELAY": "100"}
         async with env(settings), bench_deployment() as deployment:
+            await deposit_for_alice(deployment.endpoints.servers["wallet"])
             target = process_targets(deployment)["via gateway+client"]
             await traced_calls(target, traced)
             await collected.wait_for_traces(traced, 10)
@@ -202,6 +204,17 @@ def print_split(split: dict[str, float]) -> None:
     )
 
 
+def tracing_off_cost_us() -> float:
+    """What a hop pays per call with tracing off (the span it does not open), in microseconds."""
+    off = Tracing.off()
+
+    def hop() -> None:
+        with off.hop("client", None, {"mcp.tool": "wallet__get_balance"}):
+            pass
+
+    return timeit.timeit(hop, number=100_000) / 100_000 * 1e6
+
+
 async def main(calls: int) -> None:
     logging.disable(logging.WARNING)
     rows, split = await in_process(calls)
@@ -214,6 +227,7 @@ async def main(calls: int) -> None:
     ratio = processes["via gateway+client"].p50_ms / processes["direct"].p50_ms
     rps = processes["via gateway+client"].rps / processes["direct"].rps
     verdict = "met" if ratio <= 1.5 and rps >= 0.5 else "NOT met"
+    print(f"tracing off costs each hop {tracing_off_cost_us():.2f} µs per call (timeit of the span it skips)")
     print(f"goal (process runner) p50 ≤ 1.5× and calls/s ≥ 0.5× direct: {verdict} ({ratio:.2f}×, {rps:.2f}×)")
 
 

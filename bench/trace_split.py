@@ -40,6 +40,7 @@ class SpanTimes:
 @dataclass
 class CollectedSpans:
     spans: list[SpanTimes] = field(default_factory=list)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # by span id: tool, upstream…
     arrived: anyio.Event = field(default_factory=anyio.Event)
 
     def notify(self) -> None:
@@ -64,6 +65,8 @@ def from_recorder(recorder: SpanRecorder) -> CollectedSpans:
     for span in recorder.spans:
         if span.context is None:
             continue
+        span_id = format(span.context.span_id, "016x")
+        collected.attributes[span_id] = {k: str(v) for k, v in (span.attributes or {}).items()}
         collected.spans.append(
             SpanTimes(
                 format(span.context.trace_id, "032x"),
@@ -88,6 +91,9 @@ async def otlp_receiver() -> AsyncIterator[tuple[str, CollectedSpans]]:
         for resource_spans in export.resource_spans:
             for scope_spans in resource_spans.scope_spans:
                 for s in scope_spans.spans:
+                    collected.attributes[s.span_id.hex()] = {
+                        a.key: a.value.string_value for a in s.attributes
+                    }
                     collected.spans.append(
                         SpanTimes(
                             s.trace_id.hex(),

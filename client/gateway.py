@@ -172,7 +172,7 @@ class GatewayRuntime:
         messages = jsonrpc_messages(body) if path == "/mcp" and request.method == "POST" else []
         span: HopSpan | None = request.state.span
         if span is not None:
-            span.set("mcp.tool", ",".join(called_tools(request, messages)))
+            span.set("mcp.tool", ",".join(dict.fromkeys(called_tools(request, messages))))
         denied = self.denied_tool(request, path, principal, messages)
         if denied is not None:
             return self.forbidden_tool(denied, messages)

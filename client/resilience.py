@@ -57,6 +57,7 @@ class CircuitBreaker:
         self.settings = settings
         self._clock = clock
         self._outcomes: deque[tuple[float, bool]] = deque()
+        self._failures = 0  # failures in _outcomes, kept as they come and go (a recount was O(window))
         self._state = BreakerState.CLOSED
         self._opened_at = 0.0
         self._probe_in_flight = False
@@ -96,15 +97,17 @@ class CircuitBreaker:
             if success:
                 self._state = BreakerState.CLOSED
                 self._outcomes.clear()
+                self._failures = 0
             else:
                 self._trip(now)
             return
         self._outcomes.append((now, success))
+        self._failures += not success
         horizon = now - self.settings.window_s
         while self._outcomes and self._outcomes[0][0] < horizon:
-            self._outcomes.popleft()
+            self._failures -= not self._outcomes.popleft()[1]
         total = len(self._outcomes)
-        failures = sum(1 for _, ok in self._outcomes if not ok)
+        failures = self._failures
         if (
             self._state is BreakerState.CLOSED
             and total >= self.settings.min_calls
@@ -120,6 +123,7 @@ class CircuitBreaker:
         self._state = BreakerState.OPEN
         self._opened_at = now
         self._outcomes.clear()
+        self._failures = 0
 
 
 class Bulkhead:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,7 @@ def start_of(span: ReadableSpan) -> int:
 
 
 RECORDER = SpanRecorder()
+NO_SPAN: AbstractContextManager[None] = nullcontext()  # reusable: what a hop holds when tracing is off
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,21 @@ class Tracing:
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint)))
         return cls(provider.get_tracer("mcp-harness"))
 
-    @contextmanager
     def hop(
         self, name: str, traceparent: str | None, attributes: Mapping[str, str]
-    ) -> Iterator[HopSpan | None]:
+    ) -> AbstractContextManager[HopSpan | None]:
         """A server-kind span continuing ``traceparent`` (a new trace without one); None when off."""
         if self.tracer is None:
-            yield None
-            return
+            return NO_SPAN
+        return self._span(self.tracer, name, traceparent, attributes)
+
+    @staticmethod
+    @contextmanager
+    def _span(
+        tracer: trace.Tracer, name: str, traceparent: str | None, attributes: Mapping[str, str]
+    ) -> Iterator[HopSpan]:
         parent = PROPAGATOR.extract({TRACEPARENT: traceparent}) if traceparent else None
-        with self.tracer.start_as_current_span(
+        with tracer.start_as_current_span(
             name,
             context=parent,
             kind=SpanKind.SERVER,

@@ -25,7 +25,7 @@ def traced(app: ASGIApp, tracer: Tracer | None, server: str) -> ASGIApp:
 
 
 class TracedServer:
-    """ASGI middleware: one ``server`` span per POST."""
+    """ASGI middleware: one ``server`` span per POST, from the request to the last byte of the answer."""
 
     def __init__(self, app: ASGIApp, tracer: Tracer, server: str) -> None:
         self.app, self.tracer, self.server = app, tracer, server
@@ -40,24 +40,32 @@ class TracedServer:
             receive, traceparent = await peek_meta_traceparent(receive)
         parent = PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else None
         attributes = {"mcp.server": self.server, "mcp.tool": headers.get(b"mcp-name", b"").decode("latin-1")}
-        with self.tracer.start_as_current_span(
-            "server", context=parent, kind=SpanKind.SERVER, attributes=attributes, record_exception=False
-        ) as span:
-            answer: dict[str, Any] = {"status": 500, "tool_error": False}
+        span = self.tracer.start_span("server", context=parent, kind=SpanKind.SERVER, attributes=attributes)
+        answer: dict[str, Any] = {"status": 500, "tool_error": False}
 
-            async def watching_send(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    answer["status"] = message["status"]
-                elif message["type"] == "http.response.body":
-                    answer["tool_error"] |= b'"isError":true' in message.get("body", b"")
-                await send(message)
-
-            await self.app(scope, receive, watching_send)
+        def end() -> None:
+            if not span.is_recording():
+                return
             status = answer["status"]
             outcome = f"http_{status}" if status >= 400 else "tool_error" if answer["tool_error"] else "ok"
             span.set_attribute("mcp.outcome", outcome)
             if status >= 400:
                 span.set_status(Status(StatusCode.ERROR, outcome))
+            span.end()
+
+        async def watching_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer["tool_error"] |= b'"isError":true' in message.get("body", b"")
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                end()  # the answer has left: what the server does afterwards is not the caller's wait
+
+        try:
+            await self.app(scope, receive, watching_send)
+        finally:
+            end()
 
 
 async def peek_meta_traceparent(receive: Receive) -> tuple[Receive, str | None]:
