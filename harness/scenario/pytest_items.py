@@ -1,7 +1,9 @@
 """pytest collects scenario files: ``pytest scenarios/`` gives one item per ``*.yaml`` in a ``scenarios``
 directory, and a failure reads like the report — the expectation, what was measured, what was
 expected, the fault window it fell in. A file that does not validate is a collection error saying
-``file:line: what``. Tags in the file become markers (``tags: [slow]`` → ``-m "not slow"``).
+``file:line: what``. Tags in the file become markers (``tags: [slow]`` → ``-m "not slow"``), except
+``run_only``: such a scenario is skipped (with the reason) unless its file is named on the command line —
+for scenarios whose substance other tests already cover, so a whole-suite run does not pay for them twice.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from harness.report.model import ScenarioReport
 from harness.scenario.loader import ScenarioFileError, load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.runner import run_scenario
+
+RUN_ONLY = "run_only"
+
+
+def named_on_command_line(config: pytest.Config, path: Path) -> bool:
+    return any(Path(arg.split("::")[0]).resolve() == path.resolve() for arg in config.args)
 
 
 class ScenarioFailed(Exception):
@@ -48,7 +56,11 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         for tag in scenario.tags:
-            self.add_marker(tag)
+            if tag != RUN_ONLY:
+                self.add_marker(tag)
+        if RUN_ONLY in scenario.tags and not named_on_command_line(self.config, self.path):
+            reason = f"run_only: run by mcp-harness run, or here with `pytest {self.path.name}` named"
+            self.add_marker(pytest.mark.skip(reason=reason))
 
     def runtest(self) -> None:
         report = anyio.run(lambda: run_scenario(self.scenario, source=self.path))

@@ -32,6 +32,16 @@ def test_each_scenario_file_is_one_item_and_tags_are_markers(pytester: pytest.Py
     result.stdout.fnmatch_lines(["scenarios/one.yaml::one", "*1/2 tests collected (1 deselected)*"])
 
 
+def test_a_run_only_scenario_is_skipped_unless_its_file_is_named(pytester: pytest.Pytester) -> None:
+    scenarios = pytester.mkdir("scenarios")
+    (scenarios / "only.yaml").write_text("tags: [run_only]\n" + FAILING.replace("health-is-broken", "only"))
+    whole = pytester.runpytest_subprocess("-q", "-rs", "-p", "no:cacheprovider")
+    whole.assert_outcomes(skipped=1)
+    whole.stdout.fnmatch_lines(["*run_only: run by mcp-harness run, or here with `pytest only.yaml` named*"])
+    named = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "scenarios/only.yaml")
+    named.assert_outcomes(failed=1)  # it ran (and its expectation is broken on purpose)
+
+
 def test_an_invalid_file_is_a_collection_error_with_its_line(pytester: pytest.Pytester) -> None:
     scenarios = pytester.mkdir("scenarios")
     (scenarios / "bad.yaml").write_text("name: bad\nsteps:\n  - wait: soon\n")
