@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.settings import ChaosSettings
+from harness.launch.cgroups import CpuLimitUnavailable
 from harness.launch.options import Deployment, LaunchOptions, RedisChoice
 from harness.launch.process import ProcessDeployment, ProcessOptions
 from harness.launch.runners import RUNNERS, RunnerName, RunnerUnavailable, launch_with, parse_runner
@@ -142,7 +143,7 @@ def register(app: typer.Typer) -> None:
         )
         try:
             anyio.run(serve_until_signalled, options, endpoints, console, chosen_runner)
-        except (RunnerUnavailable, PodNotReady) as exc:
+        except (RunnerUnavailable, PodNotReady, CpuLimitUnavailable) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         except OSError as exc:

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-if TYPE_CHECKING:
-    from harness.launch.options import LaunchOptions
+from harness.fakes.llm import serve_simulated_llm
+from harness.launch.options import Endpoints, LaunchOptions
 
 
 class LaunchingStack(Protocol):
     """What of the launcher this needs: its exit stack and its endpoints."""
 
-    stack: Any
-    endpoints: Any
+    stack: AsyncExitStack
+    endpoints: Endpoints
 
 
 async def with_simulated_llm(launcher: LaunchingStack, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -32,8 +31,6 @@ async def with_simulated_llm(launcher: LaunchingStack, overrides: dict[str, Any]
     agent_fields: dict[str, Any] = agent.model_dump() if isinstance(agent, BaseModel) else dict(agent or {})
     if agent_fields.get("model_url"):
         return overrides
-    from harness.fakes.llm import serve_simulated_llm
-
     _, url = await launcher.stack.enter_async_context(serve_simulated_llm())
     launcher.endpoints.llm = url
     return {**overrides, "agent": {**agent_fields, "model_url": url}}
@@ -53,4 +50,4 @@ async def simulated_llm_options(options: LaunchOptions) -> AsyncIterator[tuple[L
 @dataclass
 class _Holder:
     stack: AsyncExitStack
-    endpoints: Any = field(default_factory=lambda: SimpleNamespace(llm=None))
+    endpoints: Endpoints = field(default_factory=Endpoints)

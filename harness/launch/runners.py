@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 from harness.launch.agent_llm import simulated_llm_options
 from harness.launch.inprocess import Deployment, LaunchOptions, launch
+from harness.launch.netns import launch_in_namespaces, netns_unavailable_reason
 from harness.launch.process import ProcessOptions, launch_processes
 
 RunnerName = Literal["process", "inprocess", "netns"]
@@ -44,8 +45,6 @@ async def launch_with(
             deployment.endpoints.llm = llm
             yield deployment
     else:
-        from harness.launch.netns import launch_in_namespaces, netns_unavailable_reason
-
         reason = netns_unavailable_reason()
         if reason is not None:
             raise RunnerUnavailable(f"the netns runner cannot run here: {reason}")

@@ -4,7 +4,8 @@ The launcher builds every service's settings object from the same :class:`~harne
 as the in-process runner and hands it to the child as a JSON file (not ``MCPH_*`` env vars: nested lists
 such as the client's upstreams and the gateway's API keys round-trip through JSON exactly, and the
 file is left beside the log for anyone reproducing a run). SIGTERM or SIGINT stops the service cleanly
-with exit code 0; a bad config is exit code 2 with the reason on stderr.
+with exit code 0; a bad config is exit code 2 with the reason on stderr. Each role imports only what it
+serves, inside :func:`serve_one`: a pod's start-up (and restart) costs its imports, under its CPU limit too.
 """
 
 from __future__ import annotations
