@@ -122,14 +122,25 @@ async def test_upstream_json_rpc_error_is_rejected_like_the_sdk_path() -> None:
 
 
 async def test_fast_path_answers_exactly_as_the_sdk_path() -> None:
-    """Same request to a client with the fast path and one without: byte-identical JSON bodies."""
+    """Same requests to a client with the fast path and one without: equal answers (a result, a tool
+    error, a deadline passed)."""
     bodies = []
+    deadline = {"wallet": {"call_timeout_s": 0.3}}
     for fast_path in (True, False):
         async with (
-            serve_stack([toy_wallet()], client_overrides={"fast_path": fast_path}) as stack,
+            serve_stack(
+                [toy_wallet()], client_overrides={"fast_path": fast_path}, upstream_overrides=deadline
+            ) as stack,
             httpx.AsyncClient() as http,
         ):
-            for arguments in ({"account": "alice"}, {"account": 5}):
+            for arguments, delay_s in (
+                ({"account": "alice"}, 0.0),
+                ({"account": 5}, 0.0),
+                ({"account": "bob"}, 1.0),
+            ):
+                stack.toys["wallet"].control.delays_s["get_balance"] = (
+                    delay_s  # the last one passes its deadline
+                )
                 body, headers = tool_call("wallet__get_balance", arguments, 3)
                 with anyio.fail_after(10):
                     response = await http.post(f"{stack.client_url}/mcp", json=body, headers=headers)
@@ -137,4 +148,5 @@ async def test_fast_path_answers_exactly_as_the_sdk_path() -> None:
             fast = stack.client_app.state.fast
             taken = fast is not None and fast.forwarders["wallet"].pool.opened == 1
             assert taken == fast_path  # the fast path was (not) taken, as configured
-    assert bodies[:2] == bodies[2:]
+    assert bodies[:3] == bodies[3:]
+    assert bodies[2][1]["result"]["structuredContent"]["outcome"] == "unknown"  # timed out after sending
