@@ -5,7 +5,9 @@ Order for every request except ``/healthz``: canonical path (400, ``client.paths
 read with a size bound and a deadline (413, 408) → body sanity: UTF-8, nesting depth, lone surrogates,
 duplicate JSON-RPC keys (400, ``client.json_guard``) → tool allow-list on ``tools/call`` bodies and REST
 call paths (403) → forward to the client (``client.forwarding``), streaming the answer back (JSON or
-SSE; ``Mcp-Session-Id``, ``MCP-Protocol-Version``, ``Mcp-Method``, ``Mcp-Name`` pass through). The
+SSE; ``Mcp-Session-Id``, ``MCP-Protocol-Version``, ``Mcp-Method``, ``Mcp-Name`` pass through). A single
+``tools/call`` POST — the hot path — goes over a kept-alive pool instead (``client.keepalive_pool``: its
+answer is one JSON body, passed on whole; httpx cost the gateway as much CPU as everything else it does). The
 client must send response headers within ``upstream_timeout_s`` (504), and be reachable (502, saying
 whether the request was sent). A caller with an allow-list never sees other tools: ``tools/list``
 answers and the REST listings are filtered. Every response carries ``X-Request-Id``. Slow and excess
