@@ -36,7 +36,8 @@ class TracedServer:
             return
         headers = dict(scope["headers"])
         traceparent = headers.get(b"traceparent", b"").decode("latin-1") or None
-        if traceparent is None and int(headers.get(b"content-length", b"0") or 0) <= PEEK_LIMIT:
+        length = headers.get(b"content-length", b"")
+        if traceparent is None and length.isdigit() and int(length) <= PEEK_LIMIT:  # never an unbounded read
             receive, traceparent = await peek_meta_traceparent(receive)
         parent = PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else None
         attributes = {"mcp.server": self.server, "mcp.tool": headers.get(b"mcp-name", b"").decode("latin-1")}

@@ -74,7 +74,11 @@ async def test_server_span_reads_meta_traceparent_and_replays_the_body_intact() 
     async def send(message: dict[str, Any]) -> None:
         pass
 
-    scope = {"type": "http", "method": "POST", "headers": [(b"mcp-name", b"get_balance")]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"mcp-name", b"get_balance"), (b"content-length", str(len(body)).encode())],
+    }
     with anyio.fail_after(5):
         await TracedServer(app, tracer, "wallet")(scope, receive, send)
     assert seen["body"] == body
