@@ -36,7 +36,7 @@ async def test_a_cpu_limit_keeps_the_gateway_p50_and_no_limit_does_not() -> None
     assert guarded.rolled_back
     assert m["cpu_limit_millicores"] == cpu_hog.POD_CPU_LIMIT_MILLICORES
     assert isinstance(m["throttled_periods"], int) and m["throttled_periods"] > 0  # the quota did bind
-    assert m["calls_per_side"] == 160  # 4 hogged windows of 40 calls, 4 callers at once
+    assert m["calls_per_side"] == 480  # 6 hogged windows of 80 calls, 4 callers at once
 
     unguarded = await run_hog(None)  # the guard removed: the pod has no CPU limit
     assert unguarded.verdict is Verdict.FAIL and unguarded.phase is Phase.OBSERVE, unguarded.as_json()
