@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from harness.launch import cgroups
 from harness.launch.cgroups import CpuLimits, cpu_limit_unavailable_reason
 from harness.launch.child import ChildProcess, ChildSpec
+from harness.topology import Service, reference_topology
 
 REASON = cpu_limit_unavailable_reason()
 needs_cgroups = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -85,3 +87,13 @@ def test_stale_groups_of_a_dead_launcher_are_removed_and_live_ones_kept() -> Non
         limits.remove_all()
         if stale.exists():
             stale.rmdir()
+
+
+def test_cpu_limits_in_the_topology_name_known_services_and_positive_millicores() -> None:
+    topology = reference_topology(cpu_limits={"knowledge": 250})
+    assert topology.service("knowledge").cpu_limit_millicores == 250
+    assert topology.service("weather").cpu_limit_millicores is None
+    with pytest.raises(ValueError, match="unknown services"):
+        reference_topology(cpu_limits={"nope": 100})
+    with pytest.raises(ValidationError):
+        Service(name="weather", kind="server", cpu_limit_millicores=0)
