@@ -86,3 +86,28 @@ async def test_server_span_reads_meta_traceparent_and_replays_the_body_intact() 
     assert span.parent is not None and span.parent.span_id == int(PARENT.split("-")[2], 16)
     assert span.attributes is not None
     assert span.attributes["mcp.tool"] == "get_balance" and span.attributes["mcp.outcome"] == "tool_error"
+
+
+async def test_server_span_ends_when_the_answer_has_left_not_when_the_app_returns() -> None:
+    """Work a server does after answering (clean-up, logging) is not time the caller waited."""
+    RECORDER.clear()
+    tracer = Tracing.for_service("wallet", TracingSettings(enabled=True)).tracer
+    assert tracer is not None
+    done_after_answer = anyio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+        assert len(RECORDER.spans) == 1  # already ended
+        done_after_answer.set()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"traceparent", PARENT.encode())]}
+    with anyio.fail_after(5):
+        await TracedServer(app, tracer, "wallet")(scope, receive, send)
+    assert done_after_answer.is_set() and len(RECORDER.spans) == 1
