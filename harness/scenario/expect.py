@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from harness.scenario.agent_model import AgentExpect
 from harness.scenario.fields import Label, OneOf, Seconds, Strict
 from load.slo import parse_slos
 
@@ -108,6 +109,7 @@ class Expectation(OneOf):
     recovery: Recovery | None = None
     invariant: Invariant | None = None
     measure: Measure | None = None
+    agent: AgentExpect | None = None
 
     @classmethod
     def common_keys(cls) -> set[str]:

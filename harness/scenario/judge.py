@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from harness.report.model import ExpectationResult
+from harness.scenario.agent_turns import judge_agent
 from harness.scenario.context import RunContext
 from harness.scenario.expect import (
     BreakerIs,
@@ -266,6 +267,7 @@ async def judge_one(expectation: Expectation, ctx: RunContext) -> ExpectationRes
             "opens_within": lambda: judge_opens(e, record),
             "recovery": lambda: judge_recovery(e, record),
             "measure": lambda: judge_measure(e, record),
+            "agent": lambda: judge_agent(e, ctx),
         }
         result = judges[kind]()
     if expectation.title:

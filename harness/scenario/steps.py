@@ -8,6 +8,8 @@ from typing import Any
 
 import anyio
 
+from harness.scenario.agent_model import AgentStep
+from harness.scenario.agent_turns import agent_step
 from harness.scenario.context import RunContext, StepError
 from harness.scenario.gateway_probe import metric_value
 from harness.scenario.matching import matches
@@ -31,6 +33,8 @@ def describe(step: Step) -> str:
         return f"{value.times}× {value.tool} as {value.as_}" + (" until ok" if value.until else "")
     if isinstance(value, PodFault):
         return f"pod fault {value.fault} on {value.service}"
+    if isinstance(value, AgentStep):
+        return f"agent as {value.as_}: {value.message}"
     if isinstance(value, Use):
         return f"{value.step}" + (f" as {value.as_}" if value.as_ else "")
     if kind in ("parallel", "sequence"):
@@ -213,6 +217,7 @@ HANDLERS: dict[str, Callable[[Any, RunContext], Awaitable[None]]] = {
     "breaker": breaker,
     "use": use,
     "load": load,
+    "agent": agent_step,
     "parallel": parallel,
     "sequence": run_steps,
 }

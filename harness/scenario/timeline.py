@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from harness.scenario.agent_model import AgentStep
 from harness.scenario.fields import Label, OneOf, Seconds, Strict
 
 
@@ -125,6 +126,7 @@ class Step(OneOf):
     breaker: Breaker | None = None
     use: Use | None = None
     load: Load | None = None
+    agent: AgentStep | None = Field(None, description="one agent turn through the gateway")
     parallel: list[Step] | None = Field(None, description="these steps at the same time")
     sequence: list[Step] | None = Field(None, description="these steps in order (e.g. inside parallel)")
 
