@@ -13,6 +13,7 @@ from cryptography import x509
 from typer.testing import CliRunner
 
 from harness.commands import certs
+from harness.launch.certs import FILES
 
 
 def cli() -> typer.Typer:
@@ -32,7 +33,7 @@ def test_writes_ca_server_and_client_pems_usable_for_mtls(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     pki = tmp_path / "pki"
-    assert sorted(p.name for p in pki.iterdir()) == sorted(certs.FILES)
+    assert sorted(p.name for p in pki.iterdir()) == sorted(FILES)
     server = x509.load_pem_x509_certificate((pki / "server.pem").read_bytes())
     san = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert set(san.get_values_for_type(x509.DNSName)) == {"localhost", "weather.svc"}
