@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 3
 
 .PHONY: run test lint install install-dev system-deps minilm conformance load soak clean
 
@@ -69,8 +70,11 @@ lint: install-dev
 	$(BIN)/mypy
 
 test: install-dev minilm conformance system-deps lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; rc=1; fi; \
+	  $(BIN)/python -m pytest -m serial $(PYTEST_ARGS); rc2=$$?; \
+	  if [ $$rc2 -eq 5 ]; then echo "pytest collected no serial tests: failing"; rc2=1; fi; \
+	  [ $$rc -eq 0 ] && [ $$rc2 -eq 0 ]
 
 clean:
 	rm -rf $(VENV) .node reports .pytest_cache .ruff_cache .mypy_cache
