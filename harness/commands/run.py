@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         runner: Annotated[
             str | None,
             typer.Option(
-                help="process | inprocess: override every scenario's runner (pod faults need process)"
+                help="process | inprocess | netns: override every scenario's runner (pod faults need process)"
             ),
         ] = None,
     ) -> None:

@@ -34,6 +34,18 @@ class Reached:
     weather_api: Any | None = None
     pod_faults: Any | None = None  # harness.launch.pod_faults.PodFaults (process runner only)
     launched: bool = True
+    network: Any | None = None  # harness.launch.netns.NamespaceNetwork (netns runner only)
+    transport: Any | None = None  # httpx transport the gateway caller must use (netns: from outside)
+
+
+def unrunnable_reason(topology: Topology) -> str | None:
+    """Why this machine cannot launch ``topology`` (the run is then skipped, never passed), or None."""
+    if topology.target is None and topology.runner == "netns":
+        from harness.launch.netns import netns_unavailable_reason
+
+        reason = netns_unavailable_reason()
+        return f"the netns runner cannot run here: {reason}" if reason else None
+    return None
 
 
 def upstream_overrides(upstream: Upstream) -> dict[str, Any]:
@@ -96,6 +108,10 @@ async def reach(
             deployment: Any = await stack.enter_async_context(launch_processes(options, process_options))
             if pod_logs is not None and deployment.run_dir is not None:
                 stack.callback(keep_pod_logs, deployment.run_dir / "logs", pod_logs)
+        elif topology.runner == "netns":
+            from harness.launch.netns import launch_in_namespaces
+
+            deployment = await stack.enter_async_context(launch_in_namespaces(options))
         else:
             from harness.launch.inprocess import launch
 
@@ -103,6 +119,13 @@ async def reach(
         e = deployment.endpoints
         if not e.gateway or not e.api_key:
             raise UnreachableTarget("the launched deployment has no gateway")
+        network = getattr(deployment, "network", None)
+        transport = None
+        if network is not None:  # only an outside caller reaches the gateway
+            from harness.launch.netns import OUTSIDE
+            from harness.launch.netns_reach import NamespaceTransport
+
+            transport = NamespaceTransport(network.namespaces[OUTSIDE])
         yield Reached(
             gateway=e.gateway,
             api_key=e.api_key,
@@ -110,6 +133,8 @@ async def reach(
             endpoints=e,
             weather_api=getattr(deployment, "weather_api", None),
             pod_faults=getattr(deployment, "faults", None),
+            network=network,
+            transport=transport,
         )
 
 

@@ -69,7 +69,15 @@ def result_text(result: dict[str, Any]) -> str:
 class GatewayProbe:
     """``async with GatewayProbe(url, api_key) as probe: outcome = await probe.call("wallet__audit")``."""
 
-    def __init__(self, gateway_mcp_url: str, api_key: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        gateway_mcp_url: str,
+        api_key: str,
+        *,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``transport``: where connections start (the netns runner's gateway is reached from outside)."""
         if not gateway_mcp_url.endswith("/mcp"):
             raise ValueError(f"expected the gateway's MCP URL (…/mcp), got {gateway_mcp_url!r}")
         self.url = gateway_mcp_url
@@ -78,7 +86,10 @@ class GatewayProbe:
         self._ids = itertools.count(1)
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         self._http = httpx.AsyncClient(
-            headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout_s, limits=limits
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=timeout_s,
+            limits=limits,
+            transport=transport,
         )
 
     async def __aenter__(self) -> GatewayProbe:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from harness.scenario.expect import Expectation
 from harness.scenario.fields import Seconds, Strict
@@ -53,7 +53,11 @@ class Target(Strict):
 class Topology(Strict):
     """What to launch (or, with ``target``, what to reach), and how it is configured."""
 
-    runner: Literal["inprocess", "process"] = "inprocess"
+    runner: Literal["inprocess", "process", "netns"] = Field(
+        "inprocess",
+        description="netns: processes in their own network namespaces behind default-deny firewalls "
+        "(root only; with proxied: false; calls go from an outside namespace through the gateway)",
+    )
     restart: dict[str, Literal["Always", "OnFailure", "Never"]] = Field(
         default_factory=dict,
         description="process runner: a pod's restart policy, by service (default Always)",
@@ -69,6 +73,14 @@ class Topology(Strict):
         default_factory=dict, description="raw server settings overrides, by server name"
     )
     target: Target | None = None
+
+    @model_validator(mode="after")
+    def netns_without_proxies(self) -> Topology:
+        if self.runner == "netns" and self.proxied:
+            raise ValueError(
+                "runner netns puts a firewall, not a fault proxy, on every edge: set proxied: false"
+            )
+        return self
 
 
 class Scenario(Strict):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from harness.scenario import suites, wallet
+from harness.scenario import isolation, suites, wallet
 from harness.scenario.context import RunContext
 from harness.scenario.timeline import Use
 
@@ -42,6 +42,8 @@ NAMED: dict[str, NamedStep] = {
         "dial each server without the client's certificate"),
     "ingest_long_documents": NamedStep(suites.DocumentsArgs, "harness.scenario.suites:ingest_long_documents",
                                        "ingest long deterministic documents into knowledge"),
+    "isolation_matrix": NamedStep(isolation.MatrixArgs, "harness.scenario.isolation:isolation_matrix",
+                                  "dial every pair of services from their namespaces (runner netns)"),
 }  # fmt: skip
 
 

@@ -64,6 +64,8 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         report = anyio.run(lambda: run_scenario(self.scenario, source=self.path))
+        if report.verdict == "skip":
+            pytest.skip(report.error or "the scenario cannot run here")
         if report.failed:
             raise ScenarioFailed(report)
 

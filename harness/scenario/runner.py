@@ -19,7 +19,7 @@ import anyio
 from harness.launch.inprocess import LaunchOptions
 from harness.report.model import CallPoint, ExpectationResult, ScenarioReport, Verdict, Window
 from harness.scenario.context import RunContext, StepError
-from harness.scenario.deploy import reach
+from harness.scenario.deploy import reach, unrunnable_reason
 from harness.scenario.gateway_probe import GatewayProbe
 from harness.scenario.judge import judge_one
 from harness.scenario.model import Scenario
@@ -62,6 +62,17 @@ async def run_scenario(
 ) -> ScenarioReport:
     """Run ``scenario`` to a verdict; ``adjust`` edits the launch options (tests break settings with it)."""
     started = time.perf_counter()
+    skipped = unrunnable_reason(scenario.topology)
+    if skipped is not None:
+        return ScenarioReport(
+            name=scenario.name,
+            verdict="skip",
+            description=scenario.description,
+            source=str(source) if source else "",
+            seed=scenario.seed,
+            duration_s=0.0,
+            error=skipped,
+        )
     record = RunRecord(on_step=on_step)
     judged: list[ExpectationResult] = []
     error: str | None = None
@@ -69,7 +80,9 @@ async def run_scenario(
         with anyio.fail_after(scenario.timeout):
             async with (
                 reach(scenario.topology, scenario.seed, adjust, pod_logs) as reached,
-                GatewayProbe(reached.gateway, reached.api_key, timeout_s=30) as probe,
+                GatewayProbe(
+                    reached.gateway, reached.api_key, timeout_s=30, transport=reached.transport
+                ) as probe,
             ):
                 ctx = RunContext(reached, probe, scenario.seed, run_tag(scenario, reached.launched), record)
                 record.origin = time.perf_counter()
