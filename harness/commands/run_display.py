@@ -109,7 +109,7 @@ def verdict_table(report: RunReport) -> Table:
 
 def print_failures(console: Console, report: RunReport, tail_lines: int = 8) -> None:
     for s in report.scenarios:
-        if not s.failed:
+        if not s.failed and s.verdict != "skip":  # a skipped scenario says why it did not run
             continue
         console.print()
         console.print(Text(f"{s.name}: {s.verdict}", style=f"bold {STYLE[s.verdict]}"))

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import anyio
 import pytest
+from rich.console import Console
 
 import harness.launch.netns
-from harness.report import ScenarioReport
+from harness.commands.run_display import print_failures
+from harness.report import RunReport, ScenarioReport
 from harness.scenario import load_scenario, run_scenario
 from harness.scenario.loader import ScenarioFileError
 
@@ -31,6 +33,12 @@ def test_without_root_the_isolation_scenario_is_skipped_with_the_reason(
     report = anyio.run(go)
     assert report.verdict == "skip" and not report.expectations
     assert report.error == "the netns runner cannot run here: network namespaces need root"
+    console = Console(width=80, record=True)
+    print_failures(console, RunReport("run", [report]))
+    assert (
+        "isolation: skip\n  the netns runner cannot run here: network namespaces need root"
+        in console.export_text()
+    )
 
 
 def test_a_netns_topology_with_fault_proxies_is_an_invalid_file(tmp_path: Path) -> None:
