@@ -87,7 +87,12 @@ class RunDisplay:
 
 def verdict_table(report: RunReport) -> Table:
     """scenario · verdict · held · time — at most 80 columns; the reasons go under the table."""
-    verdict = "[green]PASSED[/]" if report.passed else "[red]FAILED[/]"
+    skipped = report.counts()["skip"]
+    if report.nothing_ran:
+        verdict = "[yellow]NOTHING RAN[/] (every scenario skipped; reasons below)"
+    else:
+        verdict = "[green]PASSED[/]" if report.passed else "[red]FAILED[/]"
+        verdict += f" ({skipped} skipped)" if skipped else ""
     longest = max((len(s.name) for s in report.scenarios), default=0)
     table = Table(title=f"{report.title}: {verdict}", width=min(80, max(60, longest + 40)))
     table.add_column("scenario", no_wrap=True, overflow="ellipsis", ratio=1)

@@ -84,12 +84,20 @@ class RunReport:
     duration_s: float = 0.0
 
     @property
+    def nothing_ran(self) -> bool:
+        """Every scenario was skipped (say, netns without root): nothing was proven, so nothing passed."""
+        return all(s.verdict == "skip" for s in self.scenarios)
+
+    @property
     def passed(self) -> bool:
-        return bool(self.scenarios) and not any(s.failed for s in self.scenarios)
+        return not self.nothing_ran and not any(s.failed for s in self.scenarios)
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.passed else 1
+        """0 all held · 1 a scenario failed · 2 nothing could run here (an environment error)."""
+        if self.passed:
+            return 0
+        return 2 if self.nothing_ran else 1
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
