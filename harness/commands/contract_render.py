@@ -14,15 +14,23 @@ VERDICT_STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magent
 
 
 def render_report(report: ContractReport, console: Console) -> None:
-    table = Table(title=f"MCP contract · {report.target} ({report.transport})", show_lines=False)
-    for column in ("check", "version", "severity", "verdict", "why"):
-        table.add_column(column, overflow="fold")
-    for r in report.results:
-        style = VERDICT_STYLE[r.verdict.value]
-        if r.verdict.value == "fail" and r.severity == "SHOULD":
-            style = "yellow"
-        table.add_row(r.check_id, r.version, r.severity, Text(r.verdict.value, style=style), Text(r.why))
-    console.print(table)
+    """One table per protocol version, so a row keeps its check id whole on an 80-column terminal."""
+    id_width = max((len(r.check_id) for r in report.results), default=5)
+    for version in report.versions:
+        rows = [r for r in report.results if r.version == version]
+        if not rows:
+            continue
+        table = Table(title=f"MCP contract · {report.target} ({report.transport}) · {version}")
+        table.add_column("check", no_wrap=True, min_width=min(id_width, 34), overflow="ellipsis")
+        table.add_column("sev", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("why", overflow="fold", ratio=1)
+        for r in rows:
+            style = VERDICT_STYLE[r.verdict.value]
+            if r.verdict.value == "fail" and r.severity == "SHOULD":
+                style = "yellow"
+            table.add_row(r.check_id, r.severity, Text(r.verdict.value, style=style), Text(r.why))
+        console.print(table)
     counts = report.counts()
     verdict = "[green]all MUSTs held[/]" if report.passed else "[red]a MUST failed[/]"
     console.print(
