@@ -57,6 +57,7 @@ class LoadRequest:
     bearer: str | None = None
     protocol: str = "2026-07-28"
     proxy_api: str | None = None
+    seed: int | None = None  # the workload's data and choices (MCPH_LOAD_SEED); None: the settings' own
 
 
 @dataclass
@@ -125,6 +126,8 @@ def locust_env(request: LoadRequest, target: Target) -> dict[str, str]:
         "MCPH_LOAD_RUN_ID": request.run_id,
         "MCPH_LOAD_PROTOCOL_VERSION": request.protocol,
     }
+    if request.seed is not None:
+        env["MCPH_LOAD_SEED"] = str(request.seed)
     if request.bearer and request.target is not None:
         env["MCPH_LOAD_BEARER_TOKEN"] = request.bearer
     elif target.credential:

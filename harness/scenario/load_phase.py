@@ -39,6 +39,7 @@ async def run_load_phase(step: Load, ctx: RunContext) -> None:
             report_dir=Path(directory),
             run_id=f"{ctx.run_tag}-{step.as_}",
             api_key=ctx.reached.api_key,
+            seed=ctx.seed,
         )
         target = Target(ctx.reached.gateway, ctx.reached.api_key, None, {"wallet__audit"})
         quiet = ProgressLine(Console(file=io.StringIO()), step.run_time)
