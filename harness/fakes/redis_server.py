@@ -6,18 +6,46 @@ wait until it answers PING, so callers get a server that is ready or a clear err
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class RedisServerUnavailable(RuntimeError):
     """redis-server is not installed or did not start; the message says which."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux; a common default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_port(host: str = "127.0.0.1", attempts: int = 64) -> int:
+    """A port that is free now and that no outgoing connection will take before a child process binds it.
+
+    A port from ``bind(0)`` lies in the ephemeral range, where any connection on the machine may pick it
+    as its local port in the seconds before a launched service binds it (a pod then crash-loops on
+    EADDRINUSE). So the port is drawn below that range and checked by binding; after ``attempts`` misses
+    the kernel's own choice is returned.
+    """
+    low, _ = ephemeral_range()
+    draw = random.SystemRandom()
+    for _ in range(attempts if low > 11024 else 0):
+        port = draw.randrange(10000, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
