@@ -37,7 +37,7 @@ from chaos.experiments import Experiment, ExperimentContext, run_experiment
 from harness.launch.options import Deployment, LaunchOptions
 from harness.launch.pod_faults import FaultParams, PodFaults
 from harness.launch.process import ProcessDeployment, ProcessOptions, launch_processes
-from harness.pod_experiments.support import POD_POLICY, PodPolicy, latencies, pods_of
+from harness.pod_experiments.support import POD_POLICY, PodPolicy, closing, latencies, pods_of
 from harness.scenario.gateway_probe import GatewayProbe, percentile
 from harness.scenario.polling import eventually
 from harness.topology import Edge, Service, Topology
@@ -178,9 +178,6 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         outcome = await probe.call(*CALL)
         ctx.check(outcome.ok, f"the gateway does not answer after the hog: {outcome.describe()}")
 
-    async def close_probe(ctx: ExperimentContext) -> None:
-        await probe.aclose()
-
     return Experiment(
         name=NAME,
         description=f"{WORKERS} workers hog CPU in the {POD} pod: the gateway's p50 stays within 20 % "
@@ -190,7 +187,7 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         observe=observe,
         rollback=rollback,
         verify=verify,
-        cleanup=close_probe,
+        cleanup=closing(probe),
         step_timeout_s=20.0,
     )
 

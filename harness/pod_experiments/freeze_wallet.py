@@ -19,7 +19,7 @@ import anyio
 
 from chaos.experiments import Experiment, ExperimentContext
 from harness.launch.inprocess import Deployment
-from harness.pod_experiments.support import POD_POLICY, PodPolicy, pods_of
+from harness.pod_experiments.support import POD_POLICY, PodPolicy, closing, pods_of
 from harness.scenario.gateway_probe import CallOutcome, GatewayProbe
 from harness.scenario.polling import eventually
 
@@ -124,9 +124,6 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
             f"{'duplicated' if gained > TRANSFERS else 'lost'} money movements",
         )
 
-    async def close_probe(ctx: ExperimentContext) -> None:
-        await probe.aclose()
-
     return Experiment(
         name=NAME,
         description="wallet pod frozen: callers answered by the deadline; after the thaw, re-sent transfers "
@@ -136,5 +133,5 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         observe=observe,
         rollback=rollback,
         verify=verify,
-        cleanup=close_probe,
+        cleanup=closing(probe),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from chaos.experiments import Experiment, ExperimentContext
 from harness.launch.inprocess import Deployment
-from harness.pod_experiments.support import POD_POLICY, RESTART_LOSES, PodPolicy, pods_of
+from harness.pod_experiments.support import POD_POLICY, RESTART_LOSES, PodPolicy, closing, pods_of
 from harness.scenario.gateway_probe import CallOutcome, GatewayProbe
 from harness.scenario.polling import eventually
 
@@ -68,9 +68,6 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
             f"service did not resume within {policy.recovery_within_s:g} s of the kill: {polled.value.describe()}",
         )
 
-    async def close_probe(ctx: ExperimentContext) -> None:
-        await probe.aclose()
-
     return Experiment(
         name=NAME,
         description="client pod killed: gateway answers 502/503 at once; the supervisor's restart resumes service",
@@ -79,5 +76,5 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         observe=observe,
         rollback=rollback,
         verify=verify,
-        cleanup=close_probe,
+        cleanup=closing(probe),
     )

@@ -25,6 +25,7 @@ from harness.pod_experiments.support import (
     HeldDown,
     PodPolicy,
     check_kept,
+    closing,
     latencies,
     pods_of,
 )
@@ -118,9 +119,6 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
             f"knowledge did not answer within {policy.recovery_within_s:g} s of its restart: {polled.value.describe()}",
         )
 
-    async def close_probe(ctx: ExperimentContext) -> None:
-        await probe.aclose()
-
     return Experiment(
         name=NAME,
         description="knowledge pod killed: weather/wallet p95 kept, knowledge rejected fast by the breaker, "
@@ -130,5 +128,5 @@ def build(deployment: Deployment, policy: PodPolicy = POD_POLICY) -> Experiment:
         observe=observe,
         rollback=rollback,
         verify=verify,
-        cleanup=close_probe,
+        cleanup=closing(probe),
     )

@@ -10,6 +10,7 @@ of weather and wallet, the client's sessions and breaker states); the experiment
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,15 @@ def pod_launch_options(policy: PodPolicy = POD_POLICY) -> LaunchOptions:
         gateway_overrides={"upstream_timeout_s": 2.5, "rate_limit": "100000/minute"},
         server_overrides={"wallet": {"lock_ttl_s": 1.0, "operation_timeout_s": 0.8, "lock_wait_s": 1.5}},
     )
+
+
+def closing(probe: GatewayProbe) -> Callable[[ExperimentContext], Awaitable[None]]:
+    """The cleanup step every pod experiment ends with: its gateway probe's connections closed."""
+
+    async def close_probe(ctx: ExperimentContext) -> None:
+        await probe.aclose()
+
+    return close_probe
 
 
 def pods_of(deployment: Deployment) -> PodFaults:
